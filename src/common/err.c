@@ -42,7 +42,11 @@ tong_err_wrap (struct tong_err *err, const char *fmt, ...)
   size_t n = strnlen (prefix, sizeof err->msg - 3);
   memcpy (err->msg, prefix, n);
   memcpy (err->msg + n, ": ", 2);
-  snprintf (err->msg + n + 2, sizeof err->msg - n - 2, "%s", old);
+  /* Keep the prefix; the old message is cut if both do not fit.  */
+  size_t room = sizeof err->msg - n - 3;
+  size_t olen = strnlen (old, room);
+  memcpy (err->msg + n + 2, old, olen);
+  err->msg[n + 2 + olen] = '\0';
   return -1;
 }
 

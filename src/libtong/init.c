@@ -227,6 +227,8 @@ init_child (struct init_ctx *ctx)
   int master = -1;
 
   close (ctx->parent_sock);
+  if (ctx->state_dirfd >= 0)
+    close (ctx->state_dirfd);
   /* The parent first puts us in the cgroup and writes the id maps.  */
   if (sync_expect (ctx->sync_sock, SYNC_GO, NULL, &err) < 0)
     _exit (1);
@@ -312,7 +314,7 @@ init_child (struct init_ctx *ctx)
           fail (ctx, &err);
         }
       int nfd = -1;
-      if (seccomp_load (ctx->seccomp, &nfd, &err) < 0)
+      if (tong_seccomp_load (ctx->seccomp, &nfd, &err) < 0)
         fail (ctx, &err);
       if (nfd >= 0)
         {
@@ -351,7 +353,7 @@ init_child (struct init_ctx *ctx)
   else if (sync_send (ctx->sync_sock, SYNC_CREATED, -1, &err) < 0)
     _exit (1);
 
-  if (ctx->seccomp && !seccomp_done && seccomp_load (ctx->seccomp, NULL, &err) < 0)
+  if (ctx->seccomp && !seccomp_done && tong_seccomp_load (ctx->seccomp, NULL, &err) < 0)
     {
       write_all_fd (report_fd, err.msg, strlen (err.msg));
       _exit (1);

@@ -19,6 +19,7 @@ struct init_ctx
   int console_sock;                  /* --console-socket, or -1.  */
   bool pty_to_parent;                /* terminal without a console socket.  */
   int exec_listen_fd;                /* exec.sock, listening (create only).  */
+  int state_dirfd; /* the locked state dir: the child closes it at once.  */
   bool no_pivot;
   bool no_new_keyring;
   int preserve_fds;                  /* fds 3 .. 3+N-1 stay open.  */

@@ -306,6 +306,7 @@ do_create (struct tong_ctx *ctx, const struct tong_create_opts *o, bool for_run,
     .console_sock = console,
     .pty_to_parent = c->process.terminal && console < 0,
     .exec_listen_fd = listen_fd,
+    .state_dirfd = dirfd,
     .no_pivot = o->no_pivot,
     .no_new_keyring = o->no_new_keyring,
     .preserve_fds = o->preserve_fds + listen_fds (),
@@ -621,6 +622,14 @@ tong_delete (struct tong_ctx *ctx, const char *id, bool force, struct tong_err *
     {
       if (force && err->errnum == ENOENT)
         return 0;
+      if (force && err->errnum == EINPROGRESS)
+        {
+          /* We hold no lock here, but a live create holds it for its whole
+             run, so a state dir without state.json we could lock was left by a
+             create that died: remove it.  */
+          cleanup_close int rootfd = state_root_open (ctx->root, false, err);
+          return rootfd < 0 ? -1 : remove_tree_at (rootfd, id, err);
+        }
       return -1;
     }
   int ret = 0;

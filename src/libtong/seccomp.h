@@ -9,10 +9,10 @@
 
 struct tong_seccomp_prog
 {
-  void *bpf;           /* struct sock_filter[], as seccomp_export_bpf wrote it.  */
-  size_t bpf_len;      /* bytes.  */
-  unsigned int flags;  /* SECCOMP_FILTER_FLAG_* for seccomp(2).  */
-  bool uses_notify;    /* SCMP_ACT_NOTIFY somewhere: the load returns a listener fd.  */
+  void *bpf;          /* struct sock_filter[], as seccomp_export_bpf wrote it.  */
+  size_t bpf_len;     /* bytes.  */
+  unsigned int flags; /* SECCOMP_FILTER_FLAG_* for seccomp(2).  */
+  bool uses_notify;   /* SCMP_ACT_NOTIFY somewhere: the load returns a listener fd.  */
 };
 
 /* Compile S.  Unknown syscall names are a warning, unknown actions,
@@ -24,7 +24,11 @@ void seccomp_prog_free (struct tong_seccomp_prog *p);
 /* Load with seccomp(SECCOMP_SET_MODE_FILTER).  When the program uses notify,
    *NOTIFY_FD receives the listener fd (else -1).  No libseccomp call here:
    the child only needs the syscall.  */
-int seccomp_load (const struct tong_seccomp_prog *p, int *notify_fd, struct tong_err *err);
+int tong_seccomp_load (const struct tong_seccomp_prog *p, int *notify_fd, struct tong_err *err);
+/* libseccomp exports seccomp_load itself, so the function needs another
+   name.  This macro keeps the old calls working; being function-like, it
+   does not touch the declaration in <seccomp.h> when that is included
+   first (include <seccomp.h> before this header).  */
 
 /* Send the listener fd to S->listener_path with the container state
    (runc's seccomp agent protocol: the state JSON with "fds": ["seccompFd"],

@@ -207,7 +207,8 @@ state_read (int dirfd, struct tong_state *st, struct tong_err *err)
         {
           /* A create still in progress (or one that died before writing).  */
           st->status = TONG_STATUS_CREATING;
-          return tong_err_set (err, ENOENT, "container is still being created");
+          return tong_err_set (err, EINPROGRESS,
+                               "container has no state yet (being created, or its create died)");
         }
       return -1;
     }

@@ -1,0 +1,186 @@
+#!/bin/bash
+# linux.namespaces: new namespaces, joining by path, user namespace id
+# mappings, time namespace offsets, and bad paths.
+. "$(dirname "$0")/lib.sh"
+
+host_ns() { stat -L -c %i "/proc/self/ns/$1"; }
+
+# set_ns DIR TYPE [PATH]: make sure namespace TYPE is in the list (with PATH).
+set_ns() {
+  local dir=$1 type=$2 path=${3-}
+  if [ -n "$path" ]; then
+    cfg "$dir" "(.linux.namespaces |= map(select(.type != \"$type\"))) | .linux.namespaces += [{type: \"$type\", path: $(jstr "$path")}]"
+  else
+    cfg "$dir" "(.linux.namespaces |= map(select(.type != \"$type\"))) | .linux.namespaces += [{type: \"$type\"}]"
+  fi
+}
+del_ns() { cfg "$1" ".linux.namespaces |= map(select(.type != \"$2\"))"; }
+
+t_new_namespaces() {
+  make_bundle "$B" /bin/tinit ns || return
+  set_ns "$B" cgroup || return
+  tong run --bundle "$B" "$ID"
+  assert_ok "run" || return
+  local t
+  for t in pid mnt uts ipc net cgroup; do
+    assert_ne "a new $t namespace" "$(kv $t)" "$(host_ns $t)"
+  done
+  assert_eq "the user namespace is the host's" "$(kv user)" "$(host_ns user)"
+}
+
+t_pid_one() {
+  make_bundle "$B" /bin/tinit pid || return
+  tong run --bundle "$B" "$ID"
+  assert_ok "run" || return
+  assert_kv "pid 1 in the new pid namespace" pid 1
+  assert_kv "parent pid 0" ppid 0
+}
+
+t_no_net_ns() {
+  make_bundle "$B" /bin/tinit ns || return
+  del_ns "$B" network || return
+  tong run --bundle "$B" "$ID"
+  assert_ok "run" || return
+  assert_kv "without a network entry the host's is kept" net "$(host_ns net)"
+}
+
+t_net_lo_only() {
+  make_bundle "$B" /bin/tinit cat /proc/net/dev || return
+  tong run --bundle "$B" "$ID"
+  assert_ok "run" || return
+  local ifs
+  ifs=$(printf '%s\n' "$OUT" | awk -F: 'NR > 2 {gsub(/ /, "", $1); print $1}' | tr '\n' ' ')
+  assert_eq "only lo in a new network namespace" "$ifs" "lo "
+}
+
+t_uts() {
+  make_bundle "$B" /bin/tinit hostname || return
+  cfg "$B" '.hostname = "in-uts-ns"' || return
+  tong run --bundle "$B" "$ID"
+  assert_ok "run" || return
+  assert_kv "hostname inside" hostname in-uts-ns
+  assert_ne "the host keeps its hostname" "$(hostname)" in-uts-ns
+}
+
+t_cgroup_ns() {
+  make_bundle "$B" /bin/tinit cat /proc/self/cgroup || return
+  set_ns "$B" cgroup || return
+  tong run --bundle "$B" "$ID"
+  assert_ok "run" || return
+  assert_eq "every cgroup path is / inside a cgroup namespace" \
+    "$(printf '%s\n' "$OUT" | awk -F: 'NF >= 3 && $3 != "/"' | head -n 3)" ""
+}
+
+t_join_netns_path() {
+  touch "$T/netns"
+  if ! unshare --net="$T/netns" true 2>"$T/unshare.err"; then
+    bail "make a network namespace" "$(cat "$T/unshare.err")"
+    return
+  fi
+  defer "umount -l $T/netns"
+  local want
+  want=$(stat -L -c %i "$T/netns")
+  make_bundle "$B" /bin/tinit ns || return
+  set_ns "$B" network "$T/netns" || return
+  tong run --bundle "$B" "$ID"
+  assert_ok "run" || return
+  assert_kv "joined the namespace at the path" net "$want"
+  assert_true "the namespace file is still mounted after the container" mountpoint -q "$T/netns"
+}
+
+t_join_pid_ns_of_container() {
+  make_bundle "$B" /bin/tinit sleep 100 || return
+  tong run -d --bundle "$B" "$ID"
+  assert_ok "run -d the first container" || return
+  local pid
+  pid=$(pid_of)
+  [ -n "$pid" ] || { bail "first container pid" "state has no pid"; return; }
+  make_bundle "$T/b2" /bin/tinit ns -- echo -- pid || return
+  set_ns "$T/b2" pid "/proc/$pid/ns/pid" || return
+  tong run --bundle "$T/b2" "$ID-b"
+  assert_ok "run a second one in its pid namespace" || return
+  assert_kv "same pid namespace" pid "$(stat -L -c %i "/proc/$pid/ns/pid")"
+  local inner
+  inner=$(printf '%s\n' "$OUT" | sed -n '/^$/,$p' | grep -m1 '^pid=' | cut -d= -f2)
+  assert_match "not pid 1 there" "$inner" '^([2-9]|[1-9][0-9]+)$'
+}
+
+t_bad_ns_path() {
+  make_bundle "$B" /bin/tinit true || return
+  set_ns "$B" network "/proc/$$/ns/uts" || return
+  tong create --bundle "$B" "$ID"
+  assert_fails "a uts namespace file given for network fails"
+  assert_clean "nothing left"
+  echo notans >"$T/notns"
+  set_ns "$B" network "$T/notns" || return
+  tong create --bundle "$B" "$ID"
+  assert_fails "a regular file as a namespace path fails"
+  assert_clean "nothing left after the regular file"
+  set_ns "$B" network "$T/does-not-exist" || return
+  tong create --bundle "$B" "$ID"
+  assert_fails "a missing namespace path fails"
+  assert_contains "the error names the path" "$ERR" "$T/does-not-exist"
+  assert_clean "nothing left after the missing path"
+}
+
+t_userns() {
+  make_bundle "$B" /bin/tinit ids -- sleep 100 || return
+  set_ns "$B" user || return
+  cfg "$B" '.linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+          | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]' || return
+  tong_to "$T/ctr.out" run -d --bundle "$B" "$ID"
+  assert_ok "run -d in a user namespace" || return
+  assert_status "running" running || return
+  wait_file "$T/ctr.out" || true
+  local out pid
+  out=$(cat "$T/ctr.out")
+  assert_kv "uid 0 inside" uid 0 "$out"
+  assert_kv "gid 0 inside" gid 0 "$out"
+  pid=$(pid_of)
+  assert_eq "host uid of the process" "$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")" 100000
+  assert_eq "host gid of the process" "$(awk '/^Gid:/ {print $2}' "/proc/$pid/status")" 100000
+  assert_eq "uid_map" "$(awk '{print $1, $2, $3}' "/proc/$pid/uid_map")" "0 100000 65536"
+  assert_eq "gid_map" "$(awk '{print $1, $2, $3}' "/proc/$pid/gid_map")" "0 100000 65536"
+  assert_ne "a new user namespace" "$(stat -L -c %i "/proc/$pid/ns/user")" "$(host_ns user)"
+}
+
+t_timens() {
+  make_bundle "$B" /bin/tinit cat /proc/uptime || return
+  set_ns "$B" time || return
+  cfg "$B" '.linux.timeOffsets = {boottime: {secs: 86400}, monotonic: {secs: 7200}}' || return
+  local before after inside
+  before=$(cut -d' ' -f1 /proc/uptime)
+  tong run --bundle "$B" "$ID"
+  after=$(cut -d' ' -f1 /proc/uptime)
+  assert_ok "run in a time namespace" || return
+  inside=$(printf '%s\n' "$OUT" | awk '{print $1; exit}')
+  assert_true "uptime inside is the host's plus 86400 s" \
+    awk -v b="$before" -v a="$after" -v i="$inside" 'BEGIN { exit !(i >= b + 86400 && i <= a + 86400) }'
+}
+
+t_sysctl() {
+  make_bundle "$B" /bin/tinit sysctl net.ipv4.ip_forward -- sysctl kernel.msgmax || return
+  cfg "$B" '.linux.sysctl = {"net.ipv4.ip_forward": "1", "kernel.msgmax": "12345"}' || return
+  local host_fwd host_msgmax
+  host_fwd=$(cat /proc/sys/net/ipv4/ip_forward)
+  host_msgmax=$(cat /proc/sys/kernel/msgmax)
+  tong run --bundle "$B" "$ID"
+  assert_ok "run" || return
+  assert_kv "a net sysctl in the new network namespace" net.ipv4.ip_forward 1
+  assert_kv "an ipc sysctl in the new ipc namespace" kernel.msgmax 12345
+  assert_eq "the host's net sysctl is unchanged" "$(cat /proc/sys/net/ipv4/ip_forward)" "$host_fwd"
+  assert_eq "the host's ipc sysctl is unchanged" "$(cat /proc/sys/kernel/msgmax)" "$host_msgmax"
+}
+
+run_test "new namespaces" t_new_namespaces
+run_test "pid namespace" t_pid_one
+run_test "no network namespace" t_no_net_ns
+run_test "network namespace" t_net_lo_only
+run_test "uts namespace" t_uts
+run_test "cgroup namespace" t_cgroup_ns
+run_test "join netns by path" t_join_netns_path
+run_test "join a container's pid namespace" t_join_pid_ns_of_container
+run_test "bad namespace path" t_bad_ns_path
+run_test "user namespace" t_userns
+run_test "time namespace" t_timens
+run_test "sysctl" t_sysctl
