@@ -6,6 +6,7 @@
 #include "cleanup.h"
 #include "fileutil.h"
 #include "hooks.h"
+#include "json.h"
 #include "log.h"
 #include "lsm.h"
 #include "mounts.h"
@@ -113,7 +114,8 @@ apply_process_attrs (const struct init_ctx *ctx, struct tong_err *err)
           || process_apply_memory_policy (&ctx->config->linux_.memory_policy, err) < 0)
         return -1;
     }
-  if (p->exec_cpu_affinity.initial
+  /* config.md: execCPUAffinity is for processes joining the container.  */
+  if (ctx->is_exec && p->exec_cpu_affinity.initial
       && process_apply_cpu_affinity (p->exec_cpu_affinity.initial, err) < 0)
     return tong_err_wrap (err, "process.execCPUAffinity.initial");
   return 0;
@@ -194,6 +196,37 @@ build_container (struct init_ctx *ctx, char *state_json, size_t state_len, int *
       if (mounts_mask_and_readonly (c, err) < 0 || rootfs_finalize (c, err) < 0)
         return -1;
     }
+  return 0;
+}
+
+/* The state startContainer hooks get: "created", and our pid as the
+   container's namespace sees it, since they run in it.  */
+static int
+start_state (char *state_json, size_t len, struct tong_err *err)
+{
+  struct json_value *doc = NULL;
+  if (json_parse (state_json, strlen (state_json), &doc, err) < 0)
+    return tong_err_wrap (err, "state for startContainer hooks");
+  struct json_writer *w = json_writer_new (false);
+  json_w_obj_begin (w);
+  for (size_t i = 0; i < doc->u.object.len; i++)
+    {
+      const char *k = doc->u.object.keys[i];
+      json_w_key (w, k);
+      if (strcmp (k, "status") == 0)
+        json_w_str (w, "created");
+      else if (strcmp (k, "pid") == 0)
+        json_w_int (w, getpid ());
+      else
+        json_w_value (w, doc->u.object.values[i]);
+    }
+  json_w_obj_end (w);
+  size_t n;
+  const char *text = json_writer_text (w, &n);
+  if (n < len)
+    memcpy (state_json, text, n + 1);
+  json_writer_free (w);
+  json_free (doc);
   return 0;
 }
 
@@ -344,6 +377,12 @@ init_child (struct init_ctx *ctx)
       report_fd = wait_for_start (ctx, &err);
       if (report_fd < 0)
         _exit (1);
+      if (ctx->config->n_hooks[OCI_HOOK_START_CONTAINER]
+          && start_state (state_json, SYNC_MSG_MAX, &err) < 0)
+        {
+          write_all_fd (report_fd, err.msg, strlen (err.msg));
+          _exit (1);
+        }
       if (hooks_run (ctx->config, OCI_HOOK_START_CONTAINER, state_json, &err) < 0)
         {
           write_all_fd (report_fd, err.msg, strlen (err.msg));
@@ -358,7 +397,7 @@ init_child (struct init_ctx *ctx)
       write_all_fd (report_fd, err.msg, strlen (err.msg));
       _exit (1);
     }
-  if (p->exec_cpu_affinity.final
+  if (ctx->is_exec && p->exec_cpu_affinity.final
       && process_apply_cpu_affinity (p->exec_cpu_affinity.final, &err) < 0)
     {
       tong_err_wrap (&err, "process.execCPUAffinity.final");

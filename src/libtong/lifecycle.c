@@ -286,6 +286,11 @@ do_create (struct tong_ctx *ctx, const struct tong_create_opts *o, bool for_run,
     goto out;
   if (o->console_socket && (console = terminal_connect_socket (o->console_socket, err)) < 0)
     goto out;
+  if (o->console_socket && !c->process.terminal)
+    {
+      tong_err_set (err, 0, "--console-socket given but process.terminal is false");
+      goto out;
+    }
   if (c->process.terminal && console < 0 && !for_run)
     {
       tong_err_set (err, 0, "process.terminal: a terminal needs --console-socket with create");

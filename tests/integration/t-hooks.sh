@@ -115,20 +115,19 @@ t_prestart_fails() { failing_create_hook prestart; }
 t_create_runtime_fails() { failing_create_hook createRuntime; }
 t_create_container_fails() { failing_create_hook createContainer; }
 
-# runtime.md step 9: a failing poststart generates an error and stops the
-# container.
+# A failing poststart hook is a warning: the container keeps running.  (Spec
+# 1.3's runtime.md step 9 asks for an error and a stop; the runtime-core issue
+# settles on runc's and crun's long-standing warning, so engines that add
+# best-effort poststart hooks keep working.)
 t_poststart_fails() {
   make_bundle "$B" /bin/tinit sleep 100 || return
   cfg "$B" '.hooks.poststart = [{path: "/bin/false"}]' || return
   tong create --bundle "$B" "$ID"
   assert_ok "create" || return
-  local pid
-  pid=$(pid_of)
   tong start "$ID"
-  assert_fails "a failing poststart hook fails start"
-  local i
-  for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  assert_false "the container process was stopped" kill -0 "$pid"
+  assert_ok "a failing poststart hook does not fail start"
+  assert_contains "a warning names the hook" "$ERR" "hooks.poststart[0]"
+  assert_eq "the container keeps running" "$(state_of)" running
 }
 
 # runtime.md step 13: a failing poststop is a warning.
