@@ -2,7 +2,7 @@
    stored or refused with its JSON path; unknown fields are ignored, as the
    spec's Extensibility section asks.  The "linux" object is parsed in
    config_linux.c with the helpers defined here.  */
-#include "config.h"
+#include "config_internal.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -16,13 +16,6 @@
 #include "fileutil.h"
 #include "mounts.h"
 #include "process.h"
-
-/* The helpers shared with config_linux.c, which declares them too (the
-   parser has no private header).  */
-#define CFG_PATH_MAX 512
-int oci_linux_parse (struct oci_config *c, const struct json_value *lv, struct tong_err *err);
-int oci_linux_check (const struct oci_config *c, struct tong_err *err);
-void oci_linux_clear (struct oci_linux *l);
 
 /* Older headers lack it; the value is linux/sched.h's.  */
 #ifndef SCHED_DEADLINE

@@ -48,3 +48,20 @@ verb_strv_add (char **v, const char *s)
   nv[n + 1] = NULL;
   return nv;
 }
+
+int
+verb_simple_opts (int argc, char **argv, int n, const char *verb, const char *usage,
+                  struct tong_err *err)
+{
+  static const struct option longopts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
+  int c;
+  optind = 1;
+  while ((c = getopt_long (argc, argv, "+h", longopts, NULL)) != -1)
+    {
+      if (c != 'h')
+        return tong_err_set (err, 0, "%s: invalid option\n%s", verb, usage);
+      verb_help (usage);
+      return 1;
+    }
+  return verb_need_args (argc, n, verb, usage, err);
+}

@@ -10,16 +10,9 @@ static const char usage[] = "Usage: tong features\n\n"
 
 VERB (features)
 {
-  static const struct option longopts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
-  int c;
-  optind = 1;
-  while ((c = getopt_long (argc, argv, "+h", longopts, NULL)) != -1)
-    if (c == 'h')
-      return verb_help (usage);
-    else
-      return tong_err_set (err, 0, "features: invalid option\n%s", usage);
-  if (verb_need_args (argc, 0, "features", usage, err) < 0)
-    return -1;
+  int r = verb_simple_opts (argc, argv, 0, "features", usage, err);
+  if (r != 0)
+    return r < 0 ? -1 : 0;
   char *json;
   if (tong_features (&json, err) < 0)
     return -1;

@@ -7,15 +7,8 @@ static const char usage[] = "Usage: tong start CONTAINER-ID\n\n"
 
 VERB (start)
 {
-  static const struct option longopts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
-  int c;
-  optind = 1;
-  while ((c = getopt_long (argc, argv, "+h", longopts, NULL)) != -1)
-    if (c == 'h')
-      return verb_help (usage);
-    else
-      return tong_err_set (err, 0, "start: invalid option\n%s", usage);
-  if (verb_need_args (argc, 1, "start", usage, err) < 0)
-    return -1;
+  int r = verb_simple_opts (argc, argv, 1, "start", usage, err);
+  if (r != 0)
+    return r < 0 ? -1 : 0;
   return tong_start (ctx, argv[optind], err) < 0 ? -1 : 0;
 }

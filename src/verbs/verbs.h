@@ -23,6 +23,10 @@ VERB (features);
 
 /* Print USAGE for --help; returns 0 (the exit code).  */
 int verb_help (const char *usage);
+/* For verbs whose only option is --help: parse, then expect N positional
+   arguments.  Returns 1 when --help was printed (exit 0), 0 to go on, -1 on error.  */
+int verb_simple_opts (int argc, char **argv, int n, const char *verb, const char *usage,
+                      struct tong_err *err);
 /* Expect exactly N positional arguments after optind.  */
 int verb_need_args (int argc, int n, const char *verb, const char *usage, struct tong_err *err);
 int verb_parse_int (const char *opt, const char *s, int *out, struct tong_err *err);
