@@ -105,8 +105,11 @@ static int
 apply_process_attrs (const struct init_ctx *ctx, struct tong_err *err)
 {
   const struct oci_process *p = ctx->process;
-  if (process_apply_rlimits (p, err) < 0 || process_apply_oom_score_adj (p, err) < 0
-      || process_apply_scheduler (p, err) < 0 || process_apply_io_priority (p, err) < 0)
+  if (process_apply_rlimits (p, err) < 0 || process_apply_scheduler (p, err) < 0
+      || process_apply_io_priority (p, err) < 0)
+    return -1;
+  /* A new container does this before the root switch: its /proc may be absent.  */
+  if (ctx->is_exec && process_apply_oom_score_adj (p, err) < 0)
     return -1;
   if (!ctx->is_exec)
     {
@@ -178,6 +181,9 @@ build_container (struct init_ctx *ctx, char *state_json, size_t state_len, int *
   if (hooks_run (c, OCI_HOOK_CREATE_CONTAINER, state_json, err) < 0)
     return -1;
   if (lsm_set_exec_labels (ctx->process->apparmor_profile, ctx->process->selinux_label, err) < 0)
+    return -1;
+  /* Through the host's /proc, still reachable here.  */
+  if (process_apply_oom_score_adj (ctx->process, err) < 0)
     return -1;
   if (has_mntns)
     {
