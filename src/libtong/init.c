@@ -279,9 +279,39 @@ init_child (struct init_ctx *ctx)
           fail (ctx, &err);
         }
     }
+  bool joins_userns = ctx->ns_fds[OCI_NS_USER] >= 0;
   if (ns_join (ctx->ns_fds, &err) < 0)
     fail (ctx, &err);
   ns_close_fds (ctx->ns_fds);
+  /* Our host ids mean nothing in a joined user namespace: files we make would
+     get the overflow ids (EOVERFLOW).  Become its root, as in a new one.  */
+  if (joins_userns && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+    {
+      tong_err_set (&err, errno, "become root in the joined user namespace");
+      fail (ctx, &err);
+    }
+  if (!ctx->is_exec)
+    {
+      bool need_fork;
+      if (ns_unshare_late (ctx->config, &need_fork, &err) < 0)
+        fail (ctx, &err);
+      if (need_fork)
+        {
+          pid_t g = fork ();
+          if (g < 0)
+            {
+              tong_err_set (&err, errno, "fork into the new pid namespace");
+              fail (ctx, &err);
+            }
+          if (g > 0)
+            {
+              /* The parent follows the new process; we are done.  */
+              char buf[32];
+              snprintf (buf, sizeof buf, "%d", (int) g);
+              _exit (sync_send_text (ctx->sync_sock, SYNC_PID, buf, &err) < 0 ? 1 : 0);
+            }
+        }
+    }
   if (setsid () < 0)
     {
       tong_err_set (&err, errno, "setsid");

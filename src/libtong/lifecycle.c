@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -401,6 +402,21 @@ do_create (struct tong_ctx *ctx, const struct tong_create_opts *o, bool for_run,
             break;
           continue;
         }
+      if (m->type == SYNC_PID)
+        {
+          /* The first child forked the container process into a pid
+             namespace of a joined user namespace, and exits.  */
+          pid_t np = (pid_t) atoi (m->msg);
+          waitpid (pid, NULL, 0);
+          pid = np;
+          cr->state.pid = np;
+          if (np <= 0 || proc_stat (np, &cr->state.start_time, NULL) < 0)
+            {
+              tong_err_set (err, ESRCH, "container process exited during setup");
+              break;
+            }
+          continue;
+        }
       if (m->type == SYNC_PTY)
         {
           cr->pty_master = fd;
@@ -710,6 +726,10 @@ tong_run (struct tong_ctx *ctx, const struct tong_create_opts *o, int *exit_code
 {
   struct created cr;
   *exit_code = 0;
+  /* As runc: the container process may be a grandchild (a pid namespace in a
+     joined user namespace), so become its reaper to wait for it.  */
+  if (!o->detach && prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+    return tong_err_set (err, errno, "prctl PR_SET_CHILD_SUBREAPER");
   if (o->detach && !o->console_socket)
     {
       /* The terminal would need tong to stay: check before making anything.  */

@@ -16,8 +16,15 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
-int
-ns_clone_flags (const struct oci_config *c)
+static bool
+joins_userns (const struct oci_config *c)
+{
+  const struct oci_namespace *u = oci_config_ns (c, OCI_NS_USER);
+  return u && u->path;
+}
+
+static int
+new_ns_flags (const struct oci_config *c)
 {
   int flags = 0;
   for (size_t i = 0; i < c->linux_.n_namespaces; i++)
@@ -27,6 +34,30 @@ ns_clone_flags (const struct oci_config *c)
         flags |= oci_ns_clone_flag (ns->type);
     }
   return flags;
+}
+
+int
+ns_clone_flags (const struct oci_config *c)
+{
+  /* New namespaces must be owned by a joined user namespace: the child
+     makes them after joining it (ns_unshare_late).  */
+  return joins_userns (c) ? 0 : new_ns_flags (c);
+}
+
+int
+ns_unshare_late (const struct oci_config *c, bool *need_fork, struct tong_err *err)
+{
+  *need_fork = false;
+  if (!joins_userns (c))
+    return 0;
+  int flags = new_ns_flags (c);
+  if (flags == 0)
+    return 0;
+  if (unshare (flags) < 0)
+    return tong_err_set (err, errno, "unshare the namespaces to create in the joined user namespace");
+  /* A new pid namespace takes the next child, not us.  */
+  *need_fork = (flags & CLONE_NEWPID) != 0;
+  return 0;
 }
 
 bool

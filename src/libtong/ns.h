@@ -13,6 +13,12 @@
    it, so the parent unshares it instead (ns_parent_prepare).  */
 int ns_clone_flags (const struct oci_config *c);
 
+/* In the child, after ns_join: when the config joins a user namespace by
+   path, the namespaces to create are made now, so that it owns them.  With a
+   new pid namespace *NEED_FORK is set: the container process must be a new
+   child (init.c forks and reports its pid with SYNC_PID).  */
+int ns_unshare_late (const struct oci_config *c, bool *need_fork, struct tong_err *err);
+
 /* Open every namespace path and check its type (NS_GET_NSTYPE): FDS[type]
    is the fd or -1.  A wrong type is "linux.namespaces[i].path: `P` is a
    network namespace, not a pid namespace".  */

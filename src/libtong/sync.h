@@ -6,7 +6,9 @@
                                            clone(namespaces)
                                            cgroup enter, id maps (user ns)
    <-------------- SYNC_GO ---------------
-   join ns by path, sethostname, mounts
+   join ns by path (a joined user ns: unshare the new namespaces now; a new
+   pid ns then needs a fork: SYNC_PID (text) --> the parent follows the new pid)
+   sethostname, mounts
    SYNC_HOOKS_CREATE_RUNTIME ------------>
                                            prestart + createRuntime hooks
    <-------------- SYNC_GO (state JSON) ---
@@ -37,6 +39,7 @@ enum sync_type
   SYNC_SECCOMP_FD,
   SYNC_CREATED,
   SYNC_ERROR,
+  SYNC_PID, /* text: the pid of the process that replaces the first child.  */
 };
 
 struct sync_msg

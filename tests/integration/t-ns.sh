@@ -144,6 +144,34 @@ t_userns() {
   assert_ne "a new user namespace" "$(stat -L -c %i "/proc/$pid/ns/user")" "$(host_ns user)"
 }
 
+# Kubernetes pods with user namespaces: a container joins the pod's user
+# namespace by path and makes its own pid and mount namespaces, which the
+# joined user namespace must own (else mounts fail with EPERM/EOVERFLOW).
+t_join_userns() {
+  make_bundle "$B" /bin/tinit ids -- pid -- exit 5 || return
+  unshare --user /bin/sleep 100 </dev/null >/dev/null 2>&1 &
+  local holder=$!
+  defer "kill -9 $holder"
+  local i
+  for ((i = 0; i < 50; i++)); do
+    [ "$(stat -L -c %i "/proc/$holder/ns/user" 2>/dev/null)" != "$(host_ns user)" ] && break
+    sleep 0.1
+  done
+  echo "0 100000 65536" >"/proc/$holder/uid_map" && echo "0 100000 65536" >"/proc/$holder/gid_map" || {
+    bail "map the holder's ids" "write uid_map failed"
+    return
+  }
+  set_ns "$B" user "/proc/$holder/ns/user" || return
+  set_ns "$B" pid || return
+  cfg "$B" 'del(.linux.uidMappings) | del(.linux.gidMappings)
+            | .mounts |= map(select(.type != "cgroup" and .type != "sysfs" and .type != "mqueue"))' || return
+  tong run --bundle "$B" "$ID"
+  assert_exit "run in a joined user namespace returns the exit code" 5 || return
+  assert_kv "uid 0 inside" uid 0
+  assert_kv "pid 1 in its own pid namespace" pid 1
+  assert_clean "nothing left"
+}
+
 t_timens() {
   make_bundle "$B" /bin/tinit cat /proc/uptime || return
   set_ns "$B" time || return
@@ -182,5 +210,6 @@ run_test "join netns by path" t_join_netns_path
 run_test "join a container's pid namespace" t_join_pid_ns_of_container
 run_test "bad namespace path" t_bad_ns_path
 run_test "user namespace" t_userns
+run_test "join a user namespace by path" t_join_userns
 run_test "time namespace" t_timens
 run_test "sysctl" t_sysctl
