@@ -91,7 +91,7 @@ main (int argc, char **argv)
   struct tong_err err = { 0 };
   const char *log_path = NULL;
   bool json = false;
-  char rootbuf[4096];
+  char rootbuf[4096], absroot[4200];
   int c;
 
   while ((c = getopt_long (argc, argv, "+vh", longopts, NULL)) != -1)
@@ -166,6 +166,18 @@ main (int argc, char **argv)
         }
       else
         ctx.root = "/run/tong";
+    }
+  if (ctx.root[0] != '/')
+    {
+      /* create works from the bundle directory: keep --root meaning the same.  */
+      char cwd[2048];
+      if (getcwd (cwd, sizeof cwd) == NULL)
+        {
+          tong_log_error_msg ("--root: getcwd failed");
+          return 1;
+        }
+      snprintf (absroot, sizeof absroot, "%s/%s", cwd, ctx.root);
+      ctx.root = absroot;
     }
   const char *name = argv[optind];
   for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)

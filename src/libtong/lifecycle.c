@@ -172,6 +172,24 @@ created_clear (struct created *cr)
   state_clear (&cr->state);
 }
 
+/* PATH made absolute against the current directory (empty when NULL).  */
+static int
+abs_path (const char *path, char out[PATH_MAX], struct tong_err *err)
+{
+  char cwd[PATH_MAX];
+  if (path == NULL || path[0] == '/')
+    {
+      snprintf (out, PATH_MAX, "%s", path ? path : "");
+      return 0;
+    }
+  if (getcwd (cwd, sizeof cwd) == NULL)
+    return tong_err_set (err, errno, "getcwd");
+  if ((size_t) snprintf (out, PATH_MAX, "%.2048s/%.2000s", cwd, path) >= PATH_MAX
+      || strlen (cwd) > 2048 || strlen (path) > 2000)
+    return tong_err_set (err, ENAMETOOLONG, "`%s`", path);
+  return 0;
+}
+
 static int
 resolve_bundle (const char *bundle, char **abs_bundle, struct tong_err *err)
 {
@@ -237,6 +255,13 @@ do_create (struct tong_ctx *ctx, const struct tong_create_opts *o, bool for_run,
   cleanup_free char *bundle = NULL;
   if (resolve_bundle (o->bundle, &bundle, err) < 0)
     return -1;
+  /* As runc, relative paths in the config (bind sources) are relative to the
+     bundle: work from there, after making our own path options absolute.  */
+  char pidfile[PATH_MAX], consock[PATH_MAX];
+  if (abs_path (o->pid_file, pidfile, err) < 0 || abs_path (o->console_socket, consock, err) < 0)
+    return -1;
+  if (chdir (bundle) < 0)
+    return tong_err_set (err, errno, "chdir to the bundle `%s`", bundle);
   char cfgpath[PATH_MAX];
   snprintf (cfgpath, sizeof cfgpath, "%s/config.json", bundle);
   if (oci_config_load (cfgpath, &cr->config, err) < 0)
@@ -285,7 +310,7 @@ do_create (struct tong_ctx *ctx, const struct tong_create_opts *o, bool for_run,
     goto out;
   if (ns_open_paths (c, ns_fds, err) < 0)
     goto out;
-  if (o->console_socket && (console = terminal_connect_socket (o->console_socket, err)) < 0)
+  if (o->console_socket && (console = terminal_connect_socket (consock, err)) < 0)
     goto out;
   if (o->console_socket && !c->process.terminal)
     {
@@ -468,7 +493,7 @@ do_create (struct tong_ctx *ctx, const struct tong_create_opts *o, bool for_run,
       ret = -1;
       goto out;
     }
-  if (o->pid_file && lifecycle_write_pid_file (o->pid_file, pid, err) < 0)
+  if (o->pid_file && lifecycle_write_pid_file (pidfile, pid, err) < 0)
     {
       ret = -1;
       goto out;

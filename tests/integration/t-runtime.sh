@@ -121,7 +121,23 @@ t_concurrent() {
   assert_eq "nothing left in list" "$OUT" ""
 }
 
+# As runc: relative bind sources are relative to the bundle; relative --root
+# and --pid-file stay relative to the caller's directory.
+t_relative_paths() {
+  make_bundle "$B" /bin/tinit cat /data/f || return
+  mkdir -p "$B/data" && echo bundle-relative >"$B/data/f"
+  cfg "$B" '.mounts += [{destination: "/data", type: "bind", source: "data", options: ["rbind", "ro"]}]' || return
+  mkdir -p "$T/cwd"
+  (cd "$T/cwd" && timeout 30 "$TONG" --root relroot run --pid-file rel.pid --bundle "$B" "$ID") >"$T/rel.out" 2>"$T/rel.err" </dev/null
+  assert_eq "run exits 0" "$?" 0 || return
+  assert_contains "the bind source was found in the bundle" "$(cat "$T/rel.out")" bundle-relative
+  assert_true "the pid file is relative to the caller" test -s "$T/cwd/rel.pid"
+  assert_true "the state root is relative to the caller" test -d "$T/cwd/relroot"
+  assert_false "no state root in the bundle" test -e "$B/relroot"
+}
+
 run_test "run in a terminal" t_run_terminal
+run_test "relative paths" t_relative_paths
 run_test "--no-pivot" t_no_pivot
 run_test "root.path ." t_root_dot
 run_test "annotations" t_annotations
