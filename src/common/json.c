@@ -506,3 +506,15 @@ json_writer_text (struct json_writer *w, size_t *len)
     *len = l;
   return (const char *) buf;
 }
+
+char *
+json_writer_finish (struct json_writer *w)
+{
+  size_t len;
+  const char *text = json_writer_text (w, &len);
+  while (len > 0 && text[len - 1] == '\n')
+    len--;
+  char *out = strndup (text, len);
+  json_writer_free (w);
+  return out;
+}

@@ -70,6 +70,9 @@ void json_w_bool (struct json_writer *w, bool b);
 void json_w_null (struct json_writer *w);
 /* Write an already parsed value (e.g. annotations kept as a tree).  */
 void json_w_value (struct json_writer *w, const struct json_value *v);
+/* Free W and return its text as a malloc'd string without a trailing
+   newline (NULL when out of memory).  */
+char *json_writer_finish (struct json_writer *w);
 /* The text written so far; valid until the writer is freed.  */
 const char *json_writer_text (struct json_writer *w, size_t *len);
 

@@ -161,13 +161,8 @@ tong_features (char **json, struct tong_err *err)
   json_w_arr_end (w);
   write_linux (w);
   json_w_obj_end (w);
-  size_t len;
-  const char *text = json_writer_text (w, &len);
   /* The callers add the final newline.  */
-  while (len > 0 && text[len - 1] == '\n')
-    len--;
-  *json = strndup (text, len);
-  json_writer_free (w);
+  *json = json_writer_finish (w);
   if (*json == NULL)
     return tong_err_set (err, ENOMEM, "features");
   return 0;

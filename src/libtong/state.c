@@ -123,11 +123,7 @@ state_to_json (const struct tong_state *st, bool pretty)
       json_w_value (w, st->annotations);
     }
   json_w_obj_end (w);
-  size_t len;
-  const char *text = json_writer_text (w, &len);
-  char *out = strndup (text, len);
-  json_writer_free (w);
-  return out;
+  return json_writer_finish (w);
 }
 
 /* The private file adds what status computation needs to the public JSON.  */
