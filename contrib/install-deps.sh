@@ -16,6 +16,15 @@ pkgs=(
   busybox-static jq iproute2 util-linux procps coreutils findutils gawk git
   "$@"
 )
+# Each area's extra packages (helpers, engines, VM tests): one name a line.
+here=$(cd "$(dirname "$0")" && pwd)
+for list in "$here"/deps.d/*.list; do
+  [ -e "$list" ] || continue
+  while read -r p _; do
+    case $p in '' | '#'*) continue ;; esac
+    pkgs+=("$p")
+  done <"$list"
+done
 
 missing=()
 for p in "${pkgs[@]}"; do
