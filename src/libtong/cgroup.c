@@ -572,14 +572,3 @@ cgroup_destroy (struct tong_cgroup *cg, struct tong_err *err)
 {
   return cg->driver->destroy (cg, err);
 }
-
-/* Parse-time check: the resources parse into the typed view.  */
-int
-cgroup_validate (const struct oci_config *c, struct tong_err *err)
-{
-  struct cg_resources r;
-  if (cg_resources_parse (c->linux_.resources, "linux.resources", &r, err) < 0)
-    return -1;
-  cg_resources_free (&r);
-  return 0;
-}

@@ -288,7 +288,4 @@ extern const struct cgroup_driver cgroup_driver_v2;
 int cg_v2_mkdir_enable (const char *root, const char *path, const char *const *controllers,
                         bool *created, struct tong_err *err);
 
-/* Until init and lifecycle call the drivers: parse-time validation.  */
-int cgroup_validate (const struct oci_config *c, struct tong_err *err);
-
 #endif

@@ -336,11 +336,22 @@ set_memory (struct tong_cgroup *cg, const struct cg_resources *r, bool update,
               r->memory.reservation.v)
              < 0)
     return -1;
-  if (r->memory.kernel.set
-      && put (d, "memory.kmem.limit_in_bytes", "memory.kernel", err, "%" PRId64,
-              r->memory.kernel.v)
-             < 0)
-    return -1;
+  if (r->memory.kernel.set)
+    {
+      if (put (d, "memory.kmem.limit_in_bytes", "memory.kernel", err, "%" PRId64,
+               r->memory.kernel.v)
+          < 0)
+        return -1;
+      /* Kernels since 5.16 accept the write and ignore it: say so rather
+         than leave a limit that is not there.  */
+      uint64_t got = 0;
+      if (r->memory.kernel.v > 0 && cg_read_u64 (d, "memory.kmem.limit_in_bytes", &got, NULL) == 0
+          && got > (uint64_t) r->memory.kernel.v + 4096)
+        return tong_err_set (err, 0,
+                             "linux.resources.memory.kernel: this kernel does not enforce kernel "
+                             "memory limits (memory.kmem.limit_in_bytes stays %" PRIu64 ")",
+                             got);
+    }
   if (r->memory.kernel_tcp.set
       && put (d, "memory.kmem.tcp.limit_in_bytes", "memory.kernelTCP", err, "%" PRId64,
               r->memory.kernel_tcp.v)
@@ -399,7 +410,11 @@ set_cpu (struct tong_cgroup *cg, const struct cg_resources *r, bool update, stru
           && put (d, "cpu.rt_runtime_us", "cpu.realtimeRuntime", err, "%" PRId64,
                   r->cpu.realtime_runtime.v)
                  < 0)
-        return -1;
+        {
+          if (err && err->errnum == EINVAL)
+            tong_err_wrap (err, "(the parent cgroups' cpu.rt_runtime_us must leave room for it)");
+          return -1;
+        }
       if (r->cpu.idle.set && put (d, "cpu.idle", "cpu.idle", err, "%" PRId64, r->cpu.idle.v) < 0)
         return -1;
     }

@@ -323,7 +323,33 @@ do_create (struct tong_ctx *ctx, const struct tong_create_opts *o, bool for_run,
     goto out;
   cr->cg_made = true;
   if (cgroup_create (&cr->cg, &cr->res, err) < 0)
-    goto out;
+    {
+      /* The "none" case: a hierarchy we may not write (rootless without
+         delegation, a read-only cgroupfs) is fine for a container that asks
+         for no limit.  Device rules cannot be applied by a rootless runtime
+         anyway, as with runc.  */
+      int e = err->errnum;
+      bool denied = e == EACCES || e == EPERM || e == EROFS;
+      struct cg_resources *r = &cr->res;
+      bool only_devices = geteuid () != 0 && r->has_devices;
+      if (only_devices)
+        {
+          struct cg_resources copy = *r;
+          copy.has_devices = false;
+          copy.devices = NULL;
+          copy.n_devices = 0;
+          only_devices = !cg_resources_any (&copy);
+        }
+      if (!denied || (cg_resources_any (r) && !only_devices))
+        goto out;
+      tong_warn ("no cgroup for the container (%s); it runs without one", err->msg);
+      struct tong_err ignore;
+      if (cr->cg.created)
+        cgroup_destroy (&cr->cg, &ignore);
+      cgroup_clear (&cr->cg);
+      cr->cg_made = false;
+      tong_err_clear (err);
+    }
   timing_log ("cgroup", &t);
   if (ns_open_paths (c, ns_fds, err) < 0)
     goto out;
@@ -392,7 +418,7 @@ do_create (struct tong_ctx *ctx, const struct tong_create_opts *o, bool for_run,
     }
 
   /* Everything the container process does from here on is accounted to it.  */
-  if (cgroup_enter (&cr->cg, pid, err) < 0)
+  if (cr->cg_made && cgroup_enter (&cr->cg, pid, err) < 0)
     goto out;
   if (ic.new_userns && ns_write_id_maps (pid, c, err) < 0)
     goto out;
@@ -409,7 +435,7 @@ do_create (struct tong_ctx *ctx, const struct tong_create_opts *o, bool for_run,
   cr->state.owner = owner_name ();
   cr->state.annotations = NULL;
   cr->state.has_pidns = oci_config_ns (c, OCI_NS_PID) != NULL;
-  cr->state.cgroup_path = cgroup_serialize (&cr->cg);
+  cr->state.cgroup_path = cr->cg_made ? cgroup_serialize (&cr->cg) : NULL;
   cr->state.status = TONG_STATUS_CREATING;
   if (proc_stat (pid, &cr->state.start_time, NULL) < 0)
     {
@@ -484,7 +510,7 @@ do_create (struct tong_ctx *ctx, const struct tong_create_opts *o, bool for_run,
           /* The limits apply once setup is done (as runc): the runtime's own
              setup needs no room inside them, and mknod of the config's
              devices is not yet filtered.  */
-          if (cgroup_set (&cr->cg, c, &cr->res, false, err) < 0)
+          if (cr->cg_made && cgroup_set (&cr->cg, c, &cr->res, false, err) < 0)
             break;
           timing_log ("cgroup resources", &t);
           ret = 0;

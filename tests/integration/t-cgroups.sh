@@ -336,6 +336,18 @@ t_refusals() {
     assert_contains "the refusal names the key" "$ERR" "linux.resources.unified.memory.high"
     assert_clean "nothing left after the refused unified key"
   fi
+  if [ $MODE != v2 ]; then
+    res '{"memory":{"kernel":67108864}}'
+    tong create --bundle "$B" "$ID"
+    if [ "$RC" = 0 ]; then
+      assert_eq "kernel memory limit applied" "$(cg_file memory memory.kmem.limit_in_bytes)" 67108864
+      tong delete --force "$ID"
+    else
+      assert_contains "a kernel that ignores kmem limits: refused, saying so" "$ERR" \
+        "linux.resources.memory.kernel: this kernel does not enforce"
+      assert_clean "nothing left after the kmem refusal"
+    fi
+  fi
   res '{"memory":{"swappiness":101}}'
   tong create --bundle "$B" "$ID"
   assert_fails "swappiness 101 is refused"
