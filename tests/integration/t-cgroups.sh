@@ -309,6 +309,12 @@ t_small_memory() {
   tong run --bundle "$B" "$ID"
   assert_ok "a container with a 512 KiB memory limit runs" || return
   assert_contains "and prints its output" "$OUT" "small"
+  res '{"memory":{"limit":40960}}'
+  tong create --bundle "$B" "$ID"
+  assert_fails "a 40 KiB limit cannot hold even the runtime's setup"
+  assert_contains "the refusal gives usage and peak" "$ERR" "already uses"
+  assert_contains "the refusal names memory.limit" "$ERR" "linux.resources.memory.limit"
+  assert_clean "nothing left after the refusal"
 }
 
 t_refusals() {
