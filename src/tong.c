@@ -31,6 +31,10 @@ static const struct verb verbs[] = {
   { "ps", verb_ps, "show the processes of a container" },
   { "spec", verb_spec, "write a default config.json" },
   { "features", verb_features, "show what tong supports" },
+  { "pause", verb_pause, "freeze every process of a container" },
+  { "resume", verb_resume, "thaw a paused container" },
+  { "update", verb_update, "change a running container's cgroup limits" },
+  { "events", verb_events, "print a container's cgroup statistics and OOM events" },
 };
 
 static void
@@ -183,12 +187,6 @@ main (int argc, char **argv)
   for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
     if (strcmp (verbs[i].name, name) == 0)
       {
-        if (ctx.systemd_cgroup && (strcmp (name, "create") == 0 || strcmp (name, "run") == 0))
-          {
-            tong_log_error_msg ("--systemd-cgroup: the systemd cgroup driver is not available "
-                                "in this build of tong");
-            return 1;
-          }
         int r = verbs[i].fn (&ctx, argc - optind, argv + optind, &err);
         if (r < 0)
           {

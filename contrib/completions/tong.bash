@@ -12,7 +12,7 @@ _tong_ids ()
 _tong ()
 {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-  local verbs="create start state kill delete run exec list ps spec features"
+  local verbs="create start state kill delete run exec list ps pause resume update events spec features"
   local verb="" i
   for ((i = 1; i < COMP_CWORD; i++)); do
     case ${COMP_WORDS[i]} in
@@ -23,7 +23,7 @@ _tong ()
   done
   case $prev in
     -b | --bundle | --root) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-    --log | --pid-file | --console-socket | -p | --process) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --log | --pid-file | --console-socket | -p | --process | -r | --resources) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --log-format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
     -f | --format) COMPREPLY=($(compgen -W "table json" -- "$cur")); return ;;
     --rootless) COMPREPLY=($(compgen -W "true false auto" -- "$cur")); return ;;
@@ -46,6 +46,8 @@ _tong ()
     list) opts="--format --quiet" ;;
     ps) opts="--format" ;;
     spec) opts="--bundle --rootless" ;;
+    update) opts="--resources --memory --memory-reservation --memory-swap --kernel-memory --kernel-memory-tcp --cpu-share --cpu-quota --cpu-period --cpu-rt-runtime --cpu-rt-period --cpuset-cpus --cpuset-mems --blkio-weight --pids-limit --l3-cache-schema --mem-bw-schema" ;;
+    events) opts="--stats --interval" ;;
   esac
   if [[ $cur == -* ]]; then
     COMPREPLY=($(compgen -W "$opts --help" -- "$cur"))
@@ -53,7 +55,7 @@ _tong ()
     COMPREPLY=($(compgen -W "TERM KILL INT HUP QUIT USR1 USR2 STOP CONT" -- "$cur"))
   else
     case $verb in
-      start | state | kill | delete | exec | ps) COMPREPLY=($(compgen -W "$(_tong_ids)" -- "$cur")) ;;
+      start | state | kill | delete | exec | ps | pause | resume | update | events) COMPREPLY=($(compgen -W "$(_tong_ids)" -- "$cur")) ;;
     esac
   fi
 }

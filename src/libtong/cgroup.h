@@ -163,10 +163,9 @@ void cg_cpu_max (char *buf, size_t len, const struct cg_i64 *quota, const struct
 /* v2 memory.swap.max from the OCI swap (memory+swap) and limit: -1 max.  */
 int cg_swap_v2 (int64_t swap, int64_t limit, int64_t *out, const char *path, struct tong_err *err);
 
-/* The device rules a container gets: with DEFAULTS the implicit ones runc
-   adds (deny all, then null, zero, full, tty, urandom, random, ptmx, pts,
-   console rules), then the config's rules in order, then an allow rwm for each
-   linux.devices entry.  */
+/* The device rules a container gets: deny all, the config's rules in
+   order, the implicit ones runc adds (mknod, null, zero, full, tty, urandom,
+   random, console, ptmx, pts, tun).  C may be NULL.  */
 int cg_device_rules (const struct oci_config *c, const struct cg_resources *r,
                      struct cg_device_rule **out, size_t *n, struct tong_err *err);
 /* "c 1:3 rwm" / "a *:* rwm".  */
@@ -244,6 +243,8 @@ int cgroup_pids (struct tong_cgroup *cg, pid_t **out, size_t *n, struct tong_err
 /* Signal every process: frozen first so none can fork away, as runc.  */
 int cgroup_kill_all (struct tong_cgroup *cg, int sig, struct tong_err *err);
 int cgroup_destroy (struct tong_cgroup *cg, struct tong_err *err);
+/* Wait (bounded) until no process is left in the cgroup: -1 if some stay.  */
+int cgroup_wait_empty (struct tong_cgroup *cg);
 
 /* systemd paths "slice:prefix:name" (cgroup_systemd.c).  */
 struct cg_systemd_path
@@ -258,6 +259,13 @@ int cg_systemd_parse (const char *cgroups_path, const char *id, struct cg_system
 void cg_systemd_path_free (struct cg_systemd_path *p);
 /* "a-b.slice" -> "/a.slice/a-b.slice".  */
 int cg_systemd_expand_slice (const char *slice, char **out, struct tong_err *err);
+
+/* "INDEX=DIR" lines for the state (cgroup_open reads them back).  */
+char *cgroup_serialize (const struct tong_cgroup *cg);
+/* This process's cgroup in the hierarchy of CTRL ("" for the unified one).  */
+int cg_own_path (const char *ctrl, char **out, struct tong_err *err);
+/* OWN/PATH for a relative PATH, PATH itself when absolute; normalized.  */
+char *cg_join (const char *own, const char *path);
 
 /* Small file helpers for the drivers: DIR/FILE.  */
 int cg_write (const char *dir, const char *file, const char *value, struct tong_err *err);
@@ -279,8 +287,5 @@ extern const struct cgroup_driver cgroup_driver_v2;
    when the leaf was new.  */
 int cg_v2_mkdir_enable (const char *root, const char *path, const char *const *controllers,
                         bool *created, struct tong_err *err);
-
-/* Until init and lifecycle call the drivers: parse-time validation.  */
-int cgroup_validate (const struct oci_config *c, struct tong_err *err);
 
 #endif

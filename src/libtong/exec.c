@@ -5,6 +5,7 @@
 #include "config.h"
 #include "fileutil.h"
 #include "init.h"
+#include "cgroup.h"
 #include "lifecycle.h"
 #include "ns.h"
 #include "seccomp.h"
@@ -267,6 +268,17 @@ tong_exec (struct tong_ctx *ctx, const struct tong_exec_opts *o, int *exit_code,
     }
   close (socks[1]);
   socks[1] = -1;
+  if (st.cgroup_path)
+    {
+      /* The new process belongs to the container's cgroup, limits included.  */
+      struct tong_cgroup cg;
+      int r = cgroup_open (&cg, st.cgroup_path, err);
+      if (r == 0)
+        r = cgroup_enter (&cg, pid, err);
+      cgroup_clear (&cg);
+      if (r < 0)
+        goto out;
+    }
   if (sync_send (socks[0], SYNC_GO, -1, err) < 0)
     goto out;
   struct sync_msg *m = malloc (sizeof *m);

@@ -109,14 +109,22 @@ write_linux (struct json_writer *w)
         json_w_str (w, name);
     }
   json_w_arr_end (w);
-  /* No cgroup driver yet: linux.resources is refused at create.  */
+  /* The cgroupfs drivers (v1 and hybrid, v2); no systemd D-Bus client.  */
   json_w_key (w, "cgroup");
   json_w_obj_begin (w);
-  const char *const cgroup_keys[] = { "v1", "v2", "systemd", "systemdUser", "rdma" };
+  const struct
+  {
+    const char *key;
+    bool on;
+  } cgroup_keys[] = { { "v1", true },
+                      { "v2", true },
+                      { "systemd", false },
+                      { "systemdUser", false },
+                      { "rdma", true } };
   for (size_t i = 0; i < sizeof cgroup_keys / sizeof cgroup_keys[0]; i++)
     {
-      json_w_key (w, cgroup_keys[i]);
-      json_w_bool (w, false);
+      json_w_key (w, cgroup_keys[i].key);
+      json_w_bool (w, cgroup_keys[i].on);
     }
   json_w_obj_end (w);
   write_seccomp (w);

@@ -159,6 +159,9 @@ struct created
   int dirfd;
   struct oci_config *config;
   struct tong_state state;
+  struct cg_resources res;
+  struct tong_cgroup cg;
+  bool cg_made; /* the cgroup exists: a failure must remove it.  */
 };
 
 static void
@@ -170,6 +173,8 @@ created_clear (struct created *cr)
     close (cr->dirfd);
   oci_config_free (cr->config);
   state_clear (&cr->state);
+  cg_resources_free (&cr->res);
+  cgroup_clear (&cr->cg);
 }
 
 /* PATH made absolute against the current directory (empty when NULL).  */
@@ -281,7 +286,8 @@ do_create (struct tong_ctx *ctx, const struct tong_create_opts *o, bool for_run,
   cleanup_free char *rootfs = NULL;
   if (resolve_rootfs (bundle, c, &rootfs, err) < 0)
     return -1;
-  if (cgroup_validate (c, err) < 0)
+  if (cg_resources_parse (c->linux_.resources, "linux.resources", &cr->res, err) < 0
+      || cgroup_init (&cr->cg, c->linux_.cgroups_path, o->id, ctx->systemd_cgroup, err) < 0)
     return -1;
   struct tong_seccomp_prog *sc = NULL;
   if (c->linux_.seccomp && seccomp_compile (c->linux_.seccomp, &sc, err) < 0)
@@ -315,6 +321,36 @@ do_create (struct tong_ctx *ctx, const struct tong_create_opts *o, bool for_run,
     goto out;
   if ((listen_fd = make_exec_listener (dirfd, statedir, err)) < 0)
     goto out;
+  cr->cg_made = true;
+  if (cgroup_create (&cr->cg, &cr->res, err) < 0)
+    {
+      /* The "none" case: a hierarchy we may not write (rootless without
+         delegation, a read-only cgroupfs) is fine for a container that asks
+         for no limit.  Device rules cannot be applied by a rootless runtime
+         anyway, as with runc.  */
+      int e = err->errnum;
+      bool denied = e == EACCES || e == EPERM || e == EROFS;
+      struct cg_resources *r = &cr->res;
+      bool only_devices = geteuid () != 0 && r->has_devices;
+      if (only_devices)
+        {
+          struct cg_resources copy = *r;
+          copy.has_devices = false;
+          copy.devices = NULL;
+          copy.n_devices = 0;
+          only_devices = !cg_resources_any (&copy);
+        }
+      if (!denied || (cg_resources_any (r) && !only_devices))
+        goto out;
+      tong_warn ("no cgroup for the container (%s); it runs without one", err->msg);
+      struct tong_err ignore;
+      if (cr->cg.created)
+        cgroup_destroy (&cr->cg, &ignore);
+      cgroup_clear (&cr->cg);
+      cr->cg_made = false;
+      tong_err_clear (err);
+    }
+  timing_log ("cgroup", &t);
   if (ns_open_paths (c, ns_fds, err) < 0)
     goto out;
   if (o->console_socket && (console = terminal_connect_socket (consock, err)) < 0)
@@ -381,6 +417,9 @@ do_create (struct tong_ctx *ctx, const struct tong_create_opts *o, bool for_run,
       console = -1;
     }
 
+  /* Everything the container process does from here on is accounted to it.  */
+  if (cr->cg_made && cgroup_enter (&cr->cg, pid, err) < 0)
+    goto out;
   if (ic.new_userns && ns_write_id_maps (pid, c, err) < 0)
     goto out;
   timing_log ("id maps", &t);
@@ -396,6 +435,7 @@ do_create (struct tong_ctx *ctx, const struct tong_create_opts *o, bool for_run,
   cr->state.owner = owner_name ();
   cr->state.annotations = NULL;
   cr->state.has_pidns = oci_config_ns (c, OCI_NS_PID) != NULL;
+  cr->state.cgroup_path = cr->cg_made ? cgroup_serialize (&cr->cg) : NULL;
   cr->state.status = TONG_STATUS_CREATING;
   if (proc_stat (pid, &cr->state.start_time, NULL) < 0)
     {
@@ -467,6 +507,12 @@ do_create (struct tong_ctx *ctx, const struct tong_create_opts *o, bool for_run,
         }
       if (m->type == SYNC_CREATED)
         {
+          /* The limits apply once setup is done (as runc): the runtime's own
+             setup needs no room inside them, and mknod of the config's
+             devices is not yet filtered.  */
+          if (cr->cg_made && cgroup_set (&cr->cg, c, &cr->res, false, err) < 0)
+            break;
+          timing_log ("cgroup resources", &t);
           ret = 0;
           break;
         }
@@ -526,6 +572,12 @@ out:
       tong_killpidp (&pid);
       pid = -1;
       struct tong_err ignore;
+      if (cr->cg_made && cr->cg.created)
+        {
+          cgroup_kill_all (&cr->cg, SIGKILL, &ignore);
+          if (cgroup_destroy (&cr->cg, &ignore) < 0)
+            tong_warn ("create failed, and its cgroup stays: %s", ignore.msg);
+        }
       remove_tree_at (rootfd, o->id, &ignore);
     }
   return ret;
@@ -632,6 +684,17 @@ lifecycle_destroy (struct tong_ctx *ctx, int dirfd, struct tong_state *st, struc
   if (rootfd < 0)
     return -1;
   (void) dirfd;
+  struct tong_cgroup cg;
+  if (st->cgroup_path && cgroup_open (&cg, st->cgroup_path, NULL) == 0)
+    {
+      /* What outlived the init (no pid namespace of its own) goes too, as runc.  */
+      struct tong_err cgerr = { 0 };
+      cgroup_kill_all (&cg, SIGKILL, NULL);
+      if (cgroup_wait_empty (&cg) < 0 || cgroup_destroy (&cg, &cgerr) < 0)
+        tong_warn ("delete %s: the cgroup stays: %s", st->id,
+                   cgerr.msg[0] ? cgerr.msg : "processes are left in it");
+      cgroup_clear (&cg);
+    }
   return remove_tree_at (rootfd, st->id, err);
 }
 

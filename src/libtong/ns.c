@@ -41,7 +41,10 @@ ns_clone_flags (const struct oci_config *c)
 {
   /* New namespaces must be owned by a joined user namespace: the child
      makes them after joining it (ns_unshare_late).  */
-  return joins_userns (c) ? 0 : new_ns_flags (c);
+  /* A new cgroup namespace is made later too: its root is the cgroup the
+     process is in when it is made, and the parent moves it into the
+     container's cgroup only after the clone.  */
+  return joins_userns (c) ? 0 : new_ns_flags (c) & ~CLONE_NEWCGROUP;
 }
 
 int
@@ -49,7 +52,12 @@ ns_unshare_late (const struct oci_config *c, bool *need_fork, struct tong_err *e
 {
   *need_fork = false;
   if (!joins_userns (c))
-    return 0;
+    {
+      int cg = new_ns_flags (c) & CLONE_NEWCGROUP;
+      if (cg && unshare (CLONE_NEWCGROUP) < 0)
+        return tong_err_set (err, errno, "unshare the cgroup namespace");
+      return 0;
+    }
   int flags = new_ns_flags (c);
   if (flags == 0)
     return 0;

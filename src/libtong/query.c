@@ -2,6 +2,7 @@
 #include "cleanup.h"
 #include "fileutil.h"
 #include "json.h"
+#include "cgroup.h"
 #include "lifecycle.h"
 
 #include <dirent.h>
@@ -49,6 +50,35 @@ lifecycle_pids (const struct tong_state *st, pid_t **out, struct tong_err *err)
   if (pids == NULL)
     return tong_err_set (err, ENOMEM, "pids");
   *out = pids;
+  struct tong_cgroup cg;
+  if (st->cgroup_path && cgroup_open (&cg, st->cgroup_path, NULL) == 0)
+    {
+      /* The cgroup holds every process of the container: init first.  */
+      pid_t *cp = NULL;
+      size_t cn = 0;
+      int r = cgroup_pids (&cg, &cp, &cn, err);
+      cgroup_clear (&cg);
+      if (r < 0)
+        return -1;
+      size_t k = 0;
+      pid_t *np = realloc (pids, (cn + 1) * sizeof *pids);
+      if (np == NULL)
+        {
+          free (cp);
+          return tong_err_set (err, ENOMEM, "pids");
+        }
+      *out = pids = np;
+      bool has_init = false;
+      for (size_t i = 0; i < cn; i++)
+        has_init = has_init || cp[i] == st->pid;
+      if (has_init)
+        pids[k++] = st->pid;
+      for (size_t i = 0; i < cn; i++)
+        if (cp[i] != st->pid)
+          pids[k++] = cp[i];
+      free (cp);
+      return (int) k;
+    }
   if (st->status == TONG_STATUS_STOPPED)
     return 0;
   pids[n++] = st->pid;
@@ -87,6 +117,15 @@ lifecycle_pids (const struct tong_state *st, pid_t **out, struct tong_err *err)
 void
 lifecycle_kill_all (const struct tong_state *st, int sig)
 {
+  struct tong_cgroup cg;
+  if (st->cgroup_path && cgroup_open (&cg, st->cgroup_path, NULL) == 0)
+    {
+      struct tong_err e = { 0 };
+      if (cgroup_kill_all (&cg, sig, &e) < 0)
+        tong_debug ("kill --all: %s", e.msg);
+      cgroup_clear (&cg);
+      return;
+    }
   /* Killing the init of a pid namespace kills everything in it.  */
   if (st->has_pidns && sig == SIGKILL)
     {

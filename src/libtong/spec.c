@@ -162,9 +162,23 @@ write_linux (struct json_writer *w, bool rootless)
       write_id_map (w, "uidMappings", (unsigned long)geteuid ());
       write_id_map (w, "gidMappings", (unsigned long)getegid ());
     }
-  /* runc also writes resources.devices [{"allow": false, "access": "rwm"}];
-     tong refuses linux.resources until its cgroup drivers exist, so the
-     default config leaves it out.  */
+  /* No device but the defaults, as runc writes it; a rootless container
+     gets no cgroup settings (nobody could apply them).  */
+  if (!rootless)
+    {
+      json_w_key (w, "resources");
+      json_w_obj_begin (w);
+      json_w_key (w, "devices");
+      json_w_arr_begin (w);
+      json_w_obj_begin (w);
+      json_w_key (w, "allow");
+      json_w_bool (w, false);
+      json_w_key (w, "access");
+      json_w_str (w, "rwm");
+      json_w_obj_end (w);
+      json_w_arr_end (w);
+      json_w_obj_end (w);
+    }
   json_w_key (w, "namespaces");
   json_w_arr_begin (w);
   for (size_t i = 0; i < sizeof namespaces / sizeof namespaces[0]; i++)

@@ -1,4 +1,5 @@
 #include "state.h"
+#include "cgroup.h"
 #include "cleanup.h"
 #include "fileutil.h"
 
@@ -290,6 +291,18 @@ state_refresh (int dirfd, struct tong_state *st)
     {
       st->status = TONG_STATUS_STOPPED;
       return;
+    }
+  /* A frozen cgroup is "paused" whatever else holds, as runc reports it.  */
+  struct tong_cgroup cg;
+  if (st->cgroup_path && cgroup_open (&cg, st->cgroup_path, NULL) == 0)
+    {
+      int frozen = cgroup_frozen (&cg);
+      cgroup_clear (&cg);
+      if (frozen == 1)
+        {
+          st->status = TONG_STATUS_PAUSED;
+          return;
+        }
     }
   if (faccessat (dirfd, "exec.sock", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     st->status = TONG_STATUS_CREATED;

@@ -72,6 +72,27 @@ int tong_list (struct tong_ctx *ctx, enum tong_format fmt, bool quiet, struct to
 int tong_ps (struct tong_ctx *ctx, const char *id, enum tong_format fmt, char **ps_args,
              struct tong_err *err);
 
+/* Cgroup verbs (resources.c).  */
+int tong_pause (struct tong_ctx *ctx, const char *id, struct tong_err *err);
+int tong_resume (struct tong_ctx *ctx, const char *id, struct tong_err *err);
+
+/* update: runc's flags, each NULL when not given (values as typed: memory
+   sizes take k/m/g suffixes, -1 is unlimited).  */
+struct tong_update_opts
+{
+  const char *resources; /* a LinuxResources JSON file, or "-" for stdin.  */
+  const char *memory, *memory_reservation, *memory_swap, *kernel_memory, *kernel_memory_tcp;
+  const char *cpu_shares, *cpu_quota, *cpu_period, *cpu_rt_runtime, *cpu_rt_period;
+  const char *cpuset_cpus, *cpuset_mems, *blkio_weight, *pids_limit;
+  const char *l3_cache_schema, *mem_bw_schema;
+};
+int tong_update (struct tong_ctx *ctx, const char *id, const struct tong_update_opts *o,
+                 struct tong_err *err);
+/* events: one stats object (STATS_ONCE), or stats every INTERVAL_MS and oom
+   events until the container stops; one JSON object a line, as runc.  */
+int tong_events (struct tong_ctx *ctx, const char *id, bool stats_once, unsigned interval_ms,
+                 struct tong_err *err);
+
 /* A default config.json like runc's `spec` (rootless adds a user namespace
    with the caller's ids mapped, and drops what rootless cannot do).  */
 int tong_spec_default (bool rootless, char **json, struct tong_err *err);

@@ -20,6 +20,10 @@ VERB (list);
 VERB (ps);
 VERB (spec);
 VERB (features);
+VERB (pause);
+VERB (resume);
+VERB (update);
+VERB (events);
 
 /* Print USAGE for --help; returns 0 (the exit code).  */
 int verb_help (const char *usage);

@@ -710,11 +710,96 @@ cmd_reap (int argc, char **argv)
   exit (rc);
 }
 
+/* forks N: fork N children that wait on a pipe; forked=K and, when a fork
+   failed, fork_errno=E.  The children exit when it does.  */
+static int
+cmd_forks (int argc, char **argv)
+{
+  int p[2], n, k = 0, e = 0;
+
+  if (need (argc, 2, "forks") < 0)
+    return 1;
+  n = atoi (argv[1]);
+  if (pipe (p) < 0)
+    return fail ("pipe", errno);
+  for (; k < n; k++)
+    {
+      pid_t c = fork ();
+      if (c < 0)
+        {
+          e = errno;
+          break;
+        }
+      if (c == 0)
+        {
+          char b;
+          close (p[1]);
+          while (read (p[0], &b, 1) < 0 && errno == EINTR)
+            ;
+          _exit (0);
+        }
+    }
+  close (p[0]);
+  close (p[1]);
+  while (wait (NULL) > 0)
+    ;
+  printf ("forked=%d\n", k);
+  if (e)
+    printf ("fork_errno=%d\n", e);
+  return 0;
+}
+
+/* hog BYTES: allocate and touch BYTES of memory, then print hogged=BYTES.  */
+static int
+cmd_hog (int argc, char **argv)
+{
+  size_t want, step = 1 << 20, done = 0;
+
+  if (need (argc, 2, "hog") < 0)
+    return 1;
+  want = strtoull (argv[1], NULL, 10);
+  while (done < want)
+    {
+      char *m = malloc (step);
+      if (m == NULL)
+        return fail ("malloc", ENOMEM);
+      memset (m, 1, step);
+      done += step;
+    }
+  printf ("hogged=%zu\n", done);
+  return 0;
+}
+
+/* cgroup: this process's cgroup lines, as cgroup.CTRL=PATH.  */
+static int
+cmd_cgroup (int argc, char **argv)
+{
+  char line[1024];
+  FILE *f = fopen ("/proc/self/cgroup", "re");
+
+  if (f == NULL)
+    return fail ("/proc/self/cgroup", errno);
+  while (fgets (line, sizeof line, f))
+    {
+      char *c1 = strchr (line, ':'), *c2 = c1 ? strchr (c1 + 1, ':') : NULL;
+      if (c2 == NULL)
+        continue;
+      *c2 = '\0';
+      line[strcspn (c2 + 1, "\n") + (c2 + 1 - line)] = '\0';
+      printf ("cgroup.%s=%s\n", *(c1 + 1) ? c1 + 1 : "unified", c2 + 1);
+    }
+  fclose (f);
+  return 0;
+}
+
 static const struct
 {
   const char *name;
   int (*fn) (int argc, char **argv);
 } cmds[] = {
+  { "forks", cmd_forks },
+  { "hog", cmd_hog },
+  { "cgroup", cmd_cgroup },
   { "ids", cmd_ids },
   { "caps", cmd_caps },
   { "hostname", cmd_hostname },

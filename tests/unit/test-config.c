@@ -645,7 +645,9 @@ check_spec_default (void)
       UNIT_STREQ (c->oci_version, "1.3.0", "default spec ociVersion");
       UNIT_STREQ (c->hostname, "tong", "default spec hostname");
       UNIT_CHECK (c->root_readonly && c->process.terminal && c->process.no_new_privileges
-                      && c->process.n_rlimits == 1 && c->linux_.resources == NULL
+                      && c->process.n_rlimits == 1
+                      && (rootless ? c->linux_.resources == NULL
+                                   : json_get (c->linux_.resources, "devices") != NULL)
                       && c->linux_.n_masked_paths > 0,
                   "default spec fields", "mismatch");
       const struct oci_namespace *user = oci_config_ns (c, OCI_NS_USER);
