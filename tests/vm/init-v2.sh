@@ -22,7 +22,8 @@ echo "${VM_PRINTK:-1}" >/proc/sys/kernel/printk
 
 T=/opt/tong
 P=$T/cgv2-probe
-TONG=$T/tong
+# Bounded, so one stuck command cannot eat the whole VM budget.
+TONG="timeout -s KILL 60 $T/tong"
 CGR=/sys/fs/cgroup
 N=0
 ok() { echo "ok vm-v2: $*"; N=$((N + 1)); }

@@ -112,6 +112,24 @@ jq '.process.terminal = false | .process.args = ["/bin/tinit", "echo", "hello-fr
 if [ -z "${VM_INIT:-}" ] && [ -e "$TOP/tests/vm/tong-checks.sh" ]; then
   cp "$TOP/tests/vm/tong-checks.sh" "$IR/opt/tong/vm-tong-checks.sh"
   chmod 0755 "$IR/opt/tong/vm-tong-checks.sh"
+  # bundle NAME JQ-FILTER: /NAME/config.json from the plain one, same rootfs.
+  bundle() {
+    mkdir -p "$IR/$1"
+    jq ".root.path = \"/bundle/rootfs\" | $2" "$IR/bundle/config.json" >"$IR/$1/config.json" ||
+      fail "config for $1"
+  }
+  bundle b-cg '.process.args = ["/bin/tinit", "sleep", "600"] | .linux.cgroupsPath = "/tong-vm/c1"
+    | .linux.resources.memory = {limit: 67108864}
+    | .linux.resources.cpu = {shares: 1024, quota: 50000, period: 100000}
+    | .linux.resources.pids = {limit: 32}
+    | .linux.devices = [{path: "/dev/loop0", type: "b", major: 7, minor: 0},
+                        {path: "/dev/loop-control", type: "c", major: 10, minor: 237}]
+    | .linux.resources.devices += [{allow: true, type: "c", major: 10, minor: 237, access: "rwm"}]'
+  bundle b-small '.process.args = ["/bin/tinit", "echo", "small-ok"] | .linux.cgroupsPath = "/tong-vm/small"
+    | .linux.resources.memory = {limit: 524288}'
+  bundle b-io '.process.args = ["/bin/tinit", "sleep", "600"] | .linux.cgroupsPath = "/tong-vm/io"
+    | .linux.resources.blockIO = {weight: 500, throttleWriteBpsDevice: [{major: 7, minor: 0, rate: 1048576}]}'
+  bundle b-rt '.linux.cgroupsPath = "/tong-vm/rt" | .linux.resources.cpu = {realtimeRuntime: 950000}'
 fi
 (cd "$IR" && find . | cpio -o -H newc --quiet) >"$WORK/initramfs.cpio" || fail "cpio"
 
