@@ -149,8 +149,9 @@ rmdir $CGR/tong-probe 2>/dev/null
 
 # The root here is the initramfs: tong must fall back from pivot_root.
 cd /bundle || nok "tong: no bundle"
-out=$($TONG run vm-plain 2>&1)
-has "tong run on an initramfs root (pivot_root fallback)" "hello-from-the-container" "$out"
+out=$($TONG --debug run vm-plain 2>&1)
+has "tong run on an initramfs root" "hello-from-the-container" "$out"
+has "tong run on an initramfs root: MS_MOVE + chroot instead of pivot_root" "instead of pivot_root: the current root is an initramfs" "$out"
 $TONG delete -f vm-plain >/dev/null 2>&1
 
 if [ -x /opt/tong/vm-tong-checks.sh ]; then
