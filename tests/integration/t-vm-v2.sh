@@ -18,8 +18,10 @@ fi
 rc=0
 # Two boots share the budget run-all.sh gives one file (600 s).
 VM_TIMEOUT=${VM_TIMEOUT:-400} bash "$TOP/tests/vm/run-v2.sh" || rc=1
+# TONG_STATIC=path: boot the appliance with a static tong (configure
+# --enable-static-binary) and no shared library in the initramfs at all.
 if [ -e "$TOP/contrib/appliance/init" ]; then
-  VM_TIMEOUT=${VM_APPLIANCE_TIMEOUT:-150} VM_INIT="$TOP/contrib/appliance/init" VM_AREA=appliance \
-    bash "$TOP/tests/vm/run-v2.sh" || rc=1
+  TONG=${TONG_STATIC:-${TONG:-$TOP/tong}} VM_TIMEOUT=${VM_APPLIANCE_TIMEOUT:-150} \
+    VM_INIT="$TOP/contrib/appliance/init" VM_AREA=appliance bash "$TOP/tests/vm/run-v2.sh" || rc=1
 fi
 exit $rc

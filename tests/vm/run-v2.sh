@@ -90,11 +90,14 @@ cp "$BUSYBOX" "$IR/bin/busybox"
 ln -s busybox "$IR/bin/sh"
 cp "$INIT" "$IR/init"
 chmod 0755 "$IR/init"
-cp "$TONG" "$PROBE" "$TINIT" "$IR/opt/tong/"
+BINS=("$TONG" "$PROBE")
+# The appliance gets tong alone: a static one (TONG=...) needs no library.
+[ "$AREA" = appliance ] && BINS=("$TONG")
+cp "${BINS[@]}" "$TINIT" "$IR/opt/tong/"
 [ -e "$KDIR/loop.ko" ] && cp "$KDIR/loop.ko" "$IR/lib/modules/"
 # The dynamic loader and the libraries of tong and the probe, at their paths.
-for f in "$TONG" "$PROBE"; do
-  ldd "$f" | awk '/=> \//{print $3} /^\t\//{print $1}'
+for f in "${BINS[@]}"; do
+  ldd "$f" 2>/dev/null | awk '/=> \//{print $3} /^\t\//{print $1}'
 done | sort -u | while read -r lib; do
   mkdir -p "$IR$(dirname "$lib")"
   cp -L "$lib" "$IR$lib"
