@@ -46,6 +46,9 @@ check "tong update --resources -: memory.max" 83886080 "$(val $D/memory.max)"
 check "tong update --resources -: cpu.weight" 79 "$(val $D/cpu.weight)"
 out=$($TONG update --cpu-rt-runtime 1000 vmcg 2>&1)
 has "tong update --cpu-rt-runtime: refused on v2" "realtimeRuntime" "$out"
+out=$($TONG update --kernel-memory 64m vmcg 2>&1)
+has "tong update --kernel-memory: refused on v2" "linux.resources.memory.kernel: not supported on cgroup v2" "$out"
+check "tong update: a refused update leaves memory.max" 83886080 "$(val $D/memory.max)"
 
 out=$($TONG events --stats vmcg 2>&1)
 has "tong events --stats: type stats" '"type":"stats"' "$out"
