@@ -74,6 +74,21 @@ set_one (struct cg_resources *r, char *kv)
   char *v = strchr (kv, '=');
   if (v)
     *v++ = '\0';
+  else if (strcmp (kv, "rdma") == 0)
+    {
+      /* DEVICE:HANDLES:OBJECTS */
+      static struct cg_rdma rd[4];
+      static char names[4][64];
+      struct cg_rdma *x = &rd[r->n_rdma];
+      unsigned long h, o;
+      if (sscanf (v, "%63[^:]:%lu:%lu", names[r->n_rdma], &h, &o) != 3)
+        return -1;
+      x->device = names[r->n_rdma];
+      x->hca_handles = (struct cg_u64){ true, h };
+      x->hca_objects = (struct cg_u64){ true, o };
+      r->rdma = rd;
+      r->n_rdma++;
+    }
   else if (strcmp (kv, "devdefaults") == 0)
     v = kv + strlen (kv);
   else
@@ -134,6 +149,21 @@ set_one (struct cg_resources *r, char *kv)
       unified[r->n_unified] = (struct cg_kv){ v, c + 1 };
       r->unified = unified;
       r->n_unified++;
+    }
+  else if (strcmp (kv, "rdma") == 0)
+    {
+      /* DEVICE:HANDLES:OBJECTS */
+      static struct cg_rdma rd[4];
+      static char names[4][64];
+      struct cg_rdma *x = &rd[r->n_rdma];
+      unsigned long h, o;
+      if (sscanf (v, "%63[^:]:%lu:%lu", names[r->n_rdma], &h, &o) != 3)
+        return -1;
+      x->device = names[r->n_rdma];
+      x->hca_handles = (struct cg_u64){ true, h };
+      x->hca_objects = (struct cg_u64){ true, o };
+      r->rdma = rd;
+      r->n_rdma++;
     }
   else if (strcmp (kv, "devdefaults") == 0)
     {
