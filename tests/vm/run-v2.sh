@@ -132,6 +132,11 @@ if [ -z "${VM_INIT:-}" ] && [ -e "$TOP/tests/vm/tong-checks.sh" ]; then
     | .linux.resources.memory = {limit: 524288}'
   bundle b-io '.process.args = ["/bin/tinit", "sleep", "600"] | .linux.cgroupsPath = "/tong-vm/io"
     | .linux.resources.blockIO = {weight: 500, throttleWriteBpsDevice: [{major: 7, minor: 0, rate: 1048576}]}'
+  bundle b-tiny '.process.args = ["/bin/tinit", "echo", "tiny-ok"] | .linux.cgroupsPath = "/tong-vm/tiny"
+    | .linux.resources.memory = {limit: 16384}'
+  bundle b-hold '.process.args = ["/bin/busybox", "sh", "-c",
+      "x=$(/bin/busybox head -c 8000000 /dev/zero | /bin/busybox tr \"\\\\0\" a); echo held >/tmp/held; /bin/busybox sleep 600; echo ${#x}"]
+    | .linux.cgroupsPath = "/tong-vm/hold" | .linux.resources.memory = {limit: 67108864}'
   bundle b-rt '.linux.cgroupsPath = "/tong-vm/rt" | .linux.resources.cpu = {realtimeRuntime: 950000}'
 fi
 if [ "$AREA" = appliance ]; then
