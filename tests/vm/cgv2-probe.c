@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -390,6 +391,33 @@ main (int argc, char **argv)
       if (d->destroy (&cg, &err) < 0)
         return die ();
       printf ("destroyed=1\n");
+      return 0;
+    }
+  if (strcmp (cmd, "attach-plain") == 0)
+    {
+      /* An allow-all program attached without BPF_F_ALLOW_MULTI, as another
+         manager may have left it: set must replace it.  */
+      char dir[4200];
+      snprintf (dir, sizeof dir, "/sys/fs/cgroup%s", argv[2]);
+      cleanup_free struct bpf_insn *prog = NULL;
+      size_t len;
+      if (cg_ebpf_build (NULL, 0, &prog, &len, &err) < 0)
+        return die ();
+      cleanup_close int pfd = cg_ebpf_load (prog, len, &err);
+      cleanup_close int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (pfd < 0 || fd < 0)
+        return die ();
+      union bpf_attr a;
+      memset (&a, 0, sizeof a);
+      a.target_fd = fd;
+      a.attach_bpf_fd = pfd;
+      a.attach_type = BPF_CGROUP_DEVICE;
+      if (syscall (SYS_bpf, BPF_PROG_ATTACH, &a, sizeof a) < 0)
+        {
+          printf ("errno=%d\n", errno);
+          return 1;
+        }
+      printf ("attached=1\n");
       return 0;
     }
   if (strcmp (cmd, "ebpf-count") == 0)

@@ -143,6 +143,15 @@ if [ -n "$LOOP" ]; then
   check "devices: runc's defaults deny a block device" "errno=1" "$($P run $C $P open /dev/loop0 2>&1)"
 fi
 
+# A program attached without ALLOW_MULTI by someone else is replaced.
+C3=/tong-probe/c3
+$P create $C3 >/dev/null 2>&1
+check "devices: a foreign program attached without ALLOW_MULTI" "attached=1" "$($P attach-plain $C3 2>&1)"
+check "devices: set over it" "set=ok" "$($P set $C3 dev=deny:a:*:*:rwm dev=allow:c:1:3:rwm 2>&1)"
+check "devices: the foreign program was replaced" "programs=1" "$($P ebpf-count $C3)"
+check "devices: the new rules apply" "errno=1" "$($P run $C3 $P open /dev/zero 2>&1)"
+$P destroy $C3 >/dev/null 2>&1
+
 # Freezer.
 pid=$($P bg $C /bin/sleep 600 | sed -n 's/^pid=//p')
 check "freeze: cgroup.freeze and cgroup.events" "frozen=1" "$($P freeze $C 2>&1)"
