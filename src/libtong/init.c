@@ -144,6 +144,9 @@ build_container (struct init_ctx *ctx, char *state_json, size_t state_len, int *
   bool has_mntns = oci_config_ns (c, OCI_NS_MOUNT) != NULL;
   if (oci_config_ns (c, OCI_NS_UTS) && set_hostname (c, err) < 0)
     return -1;
+  const struct oci_namespace *netns = oci_config_ns (c, OCI_NS_NETWORK);
+  if (netns && netns->path == NULL && ns_loopback_up (err) < 0)
+    return -1;
   if (has_mntns)
     {
       if (rootfs_prepare (c, ctx->rootfs, err) < 0)

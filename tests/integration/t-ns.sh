@@ -51,6 +51,10 @@ t_net_lo_only() {
   local ifs
   ifs=$(printf '%s\n' "$OUT" | awk -F: 'NR > 2 {gsub(/ /, "", $1); print $1}' | tr '\n' ' ')
   assert_eq "only lo in a new network namespace" "$ifs" "lo "
+  args "$B" /bin/busybox ip -o link show lo
+  tong run --bundle "$B" "$ID"
+  assert_ok "ip link inside" || return
+  assert_match "lo is up in the new network namespace (as runc sets it)" "$OUT" '<[^>]*\bUP\b'
 }
 
 t_uts() {
