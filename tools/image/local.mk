@@ -1,2 +1,30 @@
 # tong-image: automake fragment included by the top Makefile.am.
 # Links only libtongcommon.a (src/common), never the runtime core.
+if BUILD_IMAGE
+IMAGE_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS) $(CURL_CFLAGS) $(ARCHIVE_CFLAGS) $(CRYPTO_CFLAGS)
+IMAGE_LIBS = libtongcommon.a $(CURL_LIBS) $(ARCHIVE_LIBS) $(CRYPTO_LIBS) $(YAJL_LIBS)
+
+bin_PROGRAMS += tong-image
+tong_image_SOURCES = \
+	tools/image/main.c \
+	tools/image/image.h \
+	tools/image/ref.c tools/image/ref.h \
+	tools/image/digest.c tools/image/digest.h \
+	tools/image/store.c tools/image/store.h \
+	tools/image/auth.c tools/image/auth.h \
+	tools/image/registry.c tools/image/registry.h \
+	tools/image/platform.c \
+	tools/image/pull.c \
+	tools/image/extract.c \
+	tools/image/unpack.c \
+	tools/image/bundle.c \
+	tools/image/cmds.c tools/image/cmds.h
+tong_image_CFLAGS = $(IMAGE_CFLAGS)
+tong_image_LDADD = $(IMAGE_LIBS)
+
+check_PROGRAMS += tests/unit/test-image-ref
+tests_unit_test_image_ref_SOURCES = tests/unit/test-image-ref.c tests/unit/unit.h \
+	tools/image/ref.c tools/image/ref.h
+tests_unit_test_image_ref_CFLAGS = $(IMAGE_CFLAGS) -I$(top_srcdir)/tools/image
+tests_unit_test_image_ref_LDADD = libtongcommon.a $(YAJL_LIBS)
+endif
