@@ -33,9 +33,9 @@ open_store (bool writable, struct store *s, struct tong_err *err)
 
 /* getopt_long over a command's own arguments; argv[0] is the command.  */
 #define PARSE_BEGIN(longopts, shortopts)                                                           \
-  optind = 1;                                                                                      \
+  optind = 0;                                                                                      \
   opterr = 0;                                                                                      \
-  for (int _c; (_c = getopt_long (argc, argv, "+" shortopts, longopts, NULL)) != -1;)              \
+  for (int _c; (_c = getopt_long (argc, argv, shortopts, longopts, NULL)) != -1;)              \
     switch (_c)
 
 #define BAD_OPTION(err)                                                                            \

@@ -1,0 +1,285 @@
+#!/bin/bash
+# tong-image against a real registry (Debian's docker-registry) on 127.0.0.1:
+# images built from busybox-static with umoci and pushed with skopeo; pull,
+# the shared-blob store, unpack (whiteouts, DiffIDs, zstd, Docker schema2,
+# platforms), config.json, `tong run` of the bundle, and the errors.
+# All traffic stays on 127.0.0.1.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/image-fixtures.sh"
+
+# ---- pull and the store ------------------------------------------------------
+
+test_pull_store() {
+  local s=$T/store
+  sh_run "$IMG" --root "$s" pull "$REG/test/busybox:v1"
+  assert_ok "pull exits 0" || return
+  assert_contains "pull prints the digest" "$OUT" "Digest: $BASE_DIGEST"
+  assert_contains "pull says it downloaded" "$OUT" "Status: Downloaded newer image for $REG/test/busybox:v1"
+  assert_contains "the layer line" "$OUT" "${BASE_LAYER:7:12}: Pull complete"
+  assert_eq "oci-layout" "$(jq -r .imageLayoutVersion "$s/oci-layout")" "1.0.0"
+  assert_eq "index.json names the image" \
+    "$(jq -r --arg n "$REG/test/busybox:v1" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $n) | .digest' "$s/index.json")" \
+    "$BASE_DIGEST"
+  local bad=0 f
+  for f in "$s"/blobs/sha256/*; do
+    [ "sha256:$(sha256sum <"$f" | cut -d' ' -f1)" = "sha256:${f##*/}" ] || bad=$((bad + 1))
+  done
+  assert_eq "every blob matches its name" "$bad" 0
+  assert_eq "three blobs (manifest, config, layer)" "$(ls "$s/blobs/sha256" | wc -l)" 3
+  assert_eq "ingest/ is empty" "$(ls -A "$s/ingest" | wc -l)" 0
+  # skopeo and umoci read the store.
+  sh_run skopeo inspect "oci:$s:$REG/test/busybox:v1"
+  assert_ok "skopeo reads the store"
+  assert_eq "skopeo sees the same digest" "$(printf '%s' "$OUT" | jq -r .Digest)" "$BASE_DIGEST"
+  sh_run umoci ls --layout "$s"
+  assert_eq "umoci lists the name" "$OUT" "$REG/test/busybox:v1"
+
+  # The same digest under a second tag: nothing downloaded twice.
+  sh_run "$IMG" --root "$s" pull "$REG/test/busybox:v1b"
+  assert_ok "pull of a second tag"
+  assert_contains "its layer already exists" "$OUT" "${BASE_LAYER:7:12}: Already exists"
+  sh_run "$IMG" --root "$s" pull "$REG/test/busybox:v1"
+  assert_contains "pull again: up to date" "$OUT" "Status: Image is up to date for $REG/test/busybox:v1"
+  # conf shares the base layer.
+  sh_run "$IMG" --root "$s" pull "$REG/test/conf:v1"
+  assert_ok "pull of an image sharing the layer"
+  assert_contains "shared layer already exists" "$OUT" "${BASE_LAYER:7:12}: Already exists"
+  assert_eq "the shared layer is one file" "$(ls "$s/blobs/sha256" | grep -c "${BASE_LAYER:7}")" 1
+  assert_eq "the layer was fetched once (registry log)" "$(reg_blob_gets "$BASE_LAYER")" 1
+  sh_run "$IMG" --root "$s" images
+  assert_contains "images lists v1" "$OUT" "$REG/test/busybox"
+  assert_eq "images: three names" "$(printf '%s\n' "$OUT" | tail -n +2 | wc -l)" 3
+  sh_run "$IMG" --root "$s" images -q
+  assert_eq "images -q: two image IDs" "$(printf '%s\n' "$OUT" | wc -l)" 2
+  assert_contains "images -q: the base ID" "$OUT" "${BASE_CONFIG:7:12}"
+  sh_run "$IMG" --root "$s" images --format json
+  assert_eq "images --format json: digest of v1" \
+    "$(printf '%s' "$OUT" | jq -r --arg n "$REG/test/busybox:v1" '.[] | select(.name == $n) | .digest')" "$BASE_DIGEST"
+  assert_eq "images --format json: id of v1" \
+    "$(printf '%s' "$OUT" | jq -r --arg n "$REG/test/busybox:v1" '.[] | select(.name == $n) | .id')" "$BASE_CONFIG"
+  sh_run "$IMG" --root "$s" images --digests
+  assert_contains "images --digests" "$OUT" "$BASE_DIGEST"
+  # --quiet prints only the digest.
+  sh_run "$IMG" --root "$s" pull -q "$REG/test/busybox:v1"
+  assert_eq "pull --quiet prints only the digest" "$OUT" "$BASE_DIGEST"
+  # By digest.
+  sh_run "$IMG" --root "$s" pull "$REG/test/busybox@$BASE_DIGEST"
+  assert_ok "pull by digest"
+}
+
+test_unpack_run() {
+  local s=$T/store
+  sh_run "$IMG" --root "$s" pull "$REG/test/busybox:v1" || { bail "pull" "$ERR"; return; }
+  sh_run "$IMG" --root "$s" unpack "$REG/test/busybox:v1" "$B"
+  assert_ok "unpack exits 0" || return
+  assert_true "rootfs/bin/busybox" test -x "$B/rootfs/bin/busybox"
+  assert_eq "config.json args = Cmd" "$(jq -c .process.args "$B/config.json")" '["/bin/echo","hello-from-image"]'
+  assert_eq "image env first, PATH added" "$(jq -c .process.env "$B/config.json")" \
+    '["FOO=bar","PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]'
+  assert_eq "terminal off" "$(jq .process.terminal "$B/config.json")" false
+  assert_eq "the image ID annotation" "$(jq -r '.annotations["io.tong.image.id"]' "$B/config.json")" "$BASE_CONFIG"
+  # The tree equals umoci's unpack of the same image.
+  umoci unpack --image "$FIX/oci:base" "$T/ref" >/dev/null 2>&1 || { bail "umoci unpack" "failed"; return; }
+  assert_eq "tree equals umoci unpack" "$(tree_listing "$B/rootfs")" "$(tree_listing "$T/ref/rootfs")"
+  tong_to "$T/run.out" run -b "$B" "$ID"
+  assert_ok "tong run of the bundle"
+  assert_eq "it prints what Cmd prints" "$OUT" "hello-from-image"
+  # An existing non-empty rootfs is refused, and left alone.
+  sh_run "$IMG" --root "$s" unpack "$REG/test/busybox:v1" "$B"
+  assert_fails "unpack into a non-empty rootfs fails"
+  assert_true "that rootfs is kept" test -x "$B/rootfs/bin/busybox"
+}
+
+test_config() {
+  local s=$T/store
+  sh_run "$IMG" --root "$s" pull "$REG/test/conf:v1" || { bail "pull" "$ERR"; return; }
+  sh_run "$IMG" --root "$s" unpack "$REG/test/conf:v1" "$B" -e FOO=over -e NEW=1
+  assert_ok "unpack" || return
+  local c=$B/config.json
+  assert_eq "args = Entrypoint ++ Cmd" "$(jq -c .process.args "$c")" '["/bin/sh","-c","echo $FOO $NEW $(id -u) $(id -G) $(pwd)"]'
+  assert_eq "-e replaces the image's FOO" "$(jq -r '.process.env[0]' "$c")" "FOO=over"
+  assert_eq "cwd = WorkingDir" "$(jq -r .process.cwd "$c")" "/work"
+  assert_eq "user by name from the rootfs's passwd" "$(jq -c .process.user "$c")" '{"uid":1000,"gid":1000,"additionalGids":[2000]}'
+  assert_eq "label as an annotation" "$(jq -r '.annotations["com.example.label"]' "$c")" "yes"
+  assert_eq "a label wins over the implicit annotation" "$(jq -r '.annotations["org.opencontainers.image.author"]' "$c")" "label-author"
+  assert_eq "exposedPorts annotation" "$(jq -r '.annotations["org.opencontainers.image.exposedPorts"]' "$c")" "8080/tcp"
+  assert_eq "volumes annotation" "$(jq -r '.annotations["io.tong.image.volumes"]' "$c")" "/data"
+  assert_eq "stopSignal annotation" "$(jq -r '.annotations["org.opencontainers.image.stopSignal"]' "$c")" "SIGINT"
+  assert_eq "a tmpfs for the volume" "$(jq -r '.mounts[] | select(.destination == "/data") | .type' "$c")" "tmpfs"
+  tong_to "$T/run.out" run -b "$B" "$ID"
+  assert_ok "tong run"
+  assert_eq "the process sees env, user, groups, cwd" "$OUT" "over 1 1000 1000 2000 /work"
+
+  rm -rf "$T/b2"
+  sh_run "$IMG" --root "$s" unpack "$REG/test/conf:v1" "$T/b2" --user 0:0 --entrypoint /bin/true \
+    --image-volumes ignore --tty
+  assert_ok "unpack with overrides"
+  assert_eq "--entrypoint drops Cmd" "$(jq -c .process.args "$T/b2/config.json")" '["/bin/true"]'
+  assert_eq "--user numeric" "$(jq -c .process.user "$T/b2/config.json")" '{"uid":0,"gid":0}'
+  assert_eq "--image-volumes ignore: no mount" "$(jq '[.mounts[] | select(.destination == "/data")] | length' "$T/b2/config.json")" 0
+  assert_eq "--tty" "$(jq .process.terminal "$T/b2/config.json")" true
+  sh_run "$IMG" --root "$s" unpack "$REG/test/conf:v1" "$T/b3" --user nosuchuser
+  assert_fails "an unknown user is an error"
+  assert_contains "it names the user" "$ERR" "nosuchuser"
+  assert_false "and leaves no rootfs" test -e "$T/b3/rootfs"
+}
+
+test_whiteouts() {
+  local s=$T/store r=$B/rootfs
+  sh_run "$IMG" --root "$s" pull "$REG/test/wh:v1" || { bail "pull" "$ERR"; return; }
+  sh_run "$IMG" --root "$s" unpack "$REG/test/wh:v1" "$B"
+  assert_ok "unpack of the three-layer image" || return
+  assert_false "whiteout removed data/a" test -e "$r/data/a"
+  assert_true "data/b kept" test -f "$r/data/b"
+  assert_false "whiteout of a directory removed data/sub" test -e "$r/data/sub"
+  assert_false "opaque hid opq/x" test -e "$r/opq/x"
+  assert_false "opaque hid opq/sub" test -e "$r/opq/sub"
+  assert_eq "opaque kept this layer's opq/new (written before the marker)" "$(cat "$r/opq/new" 2>&1)" "new"
+  assert_eq "opaque kept this layer's opq/later (written after)" "$(cat "$r/opq/later" 2>&1)" "later"
+  assert_eq "no .wh. entry left" "$(find "$r" -name '.wh.*' | wc -l)" 0
+  assert_true "lib2 is still a symlink" test -L "$r/lib2"
+  assert_eq "lib2/added went through the symlink" "$(cat "$r/usr/lib2/added" 2>&1)" "added"
+  assert_true "usr/lib2/old kept" test -f "$r/usr/lib2/old"
+  assert_eq "hard link kept" "$(stat -c %i "$r/data/b")" "$(stat -c %i "$r/data/b-link")"
+  assert_eq "owner kept (numeric)" "$(stat -c %u:%g "$r/data/owned")" "4242:4343"
+  assert_eq "mtime kept" "$(stat -c %Y "$r/data/b")" "1000000000"
+  umoci unpack --image "$FIX/oci:wh" "$T/ref" >/dev/null 2>&1 || { bail "umoci unpack" "failed"; return; }
+  assert_eq "tree equals umoci unpack" "$(tree_listing "$r")" "$(tree_listing "$T/ref/rootfs")"
+}
+
+test_formats() {
+  local s=$T/store
+  sh_run "$IMG" --root "$s" pull "$REG/test/docker:v1"
+  assert_ok "pull of a Docker schema2 image" || return
+  assert_eq "stored as a Docker manifest" \
+    "$(jq -r '.manifests[0].mediaType' "$s/index.json")" "application/vnd.docker.distribution.manifest.v2+json"
+  sh_run "$IMG" --root "$s" unpack "$REG/test/docker:v1" "$B"
+  assert_ok "unpack of the Docker image"
+  local gz
+  gz=$(tree_listing "$B/rootfs")
+  tong_to "$T/run1.out" run -b "$B" "$ID"
+  assert_eq "it runs" "$OUT" "hello-from-image"
+
+  sh_run "$IMG" --root "$s" pull "$REG/test/zstd:v1"
+  assert_ok "pull of a zstd image" || return
+  sh_run "$IMG" --root "$s" inspect "$REG/test/zstd:v1"
+  assert_eq "its layer is zstd" "$(printf '%s' "$OUT" | jq -r '.Manifest.layers[0].mediaType')" \
+    "application/vnd.oci.image.layer.v1.tar+zstd"
+  sh_run "$IMG" --root "$s" unpack "$REG/test/zstd:v1" "$T/bz"
+  assert_ok "unpack of the zstd image (DiffID checked)"
+  assert_eq "zstd tree equals the gzip one" "$(tree_listing "$T/bz/rootfs")" "$gz"
+
+  sh_run "$IMG" --root "$s" pull "$REG/test/plain:v1"
+  assert_ok "pull of an uncompressed image" || return
+  sh_run "$IMG" --root "$s" unpack "$REG/test/plain:v1" "$T/bp"
+  assert_ok "unpack of the uncompressed image"
+  assert_eq "plain tree equals the gzip one" "$(tree_listing "$T/bp/rootfs")" "$gz"
+}
+
+test_platforms() {
+  local s=$T/store
+  sh_run "$IMG" --root "$s" pull "$REG/test/multi:v1"
+  assert_ok "pull of a two-platform index (arm64 first)" || return
+  assert_contains "the index digest is shown" "$OUT" "Digest: $MULTI_DIGEST"
+  sh_run "$IMG" --root "$s" inspect "$REG/test/multi:v1"
+  assert_eq "the host's platform was chosen" "$(printf '%s' "$OUT" | jq -r .Config.architecture)" "$HOST_ARCH"
+  assert_eq "inspect lists both platforms" "$(printf '%s' "$OUT" | jq -c .Platforms)" '["linux/arm64","linux/amd64"]'
+  local s2=$T/store2
+  sh_run "$IMG" --root "$s2" pull --platform linux/arm64 "$REG/test/multi:v1"
+  assert_ok "pull --platform linux/arm64"
+  sh_run "$IMG" --root "$s2" inspect "$REG/test/multi:v1"
+  assert_eq "arm64 was chosen" "$(printf '%s' "$OUT" | jq -r .Config.architecture)" "arm64"
+  sh_run "$IMG" --root "$s2" pull --platform linux/s390x "$REG/test/multi:v1"
+  assert_fails "a platform the index lacks fails"
+  assert_contains "it names the platform" "$ERR" "linux/s390x"
+  sh_run "$IMG" --root "$s2" images --digests
+  assert_contains "images --digests shows the index digest" "$OUT" "$MULTI_DIGEST"
+}
+
+test_rmi_prune_df() {
+  local s=$T/store
+  sh_run "$IMG" --root "$s" pull "$REG/test/busybox:v1" && sh_run "$IMG" --root "$s" pull "$REG/test/conf:v1" ||
+    { bail "pull" "$ERR"; return; }
+  sh_run "$IMG" --root "$s" df -v
+  assert_ok "df"
+  assert_match "df: two images" "$OUT" '^Images +2 '
+  assert_match "df -v: busybox shares its layer" "$OUT" "$REG/test/busybox +v1 .* [0-9.]+MB +[0-9.]+MB +[0-9.]+k?B$"
+  local n_before
+  n_before=$(ls "$s/blobs/sha256" | wc -l)
+  sh_run "$IMG" --root "$s" rmi "$REG/test/conf:v1"
+  assert_ok "rmi"
+  assert_contains "rmi untags" "$OUT" "Untagged: $REG/test/conf:v1"
+  assert_not_contains "the shared layer stays" "$OUT" "$BASE_LAYER"
+  assert_true "the layer file stays" test -f "$s/blobs/sha256/${BASE_LAYER:7}"
+  assert_eq "conf's manifest and config went" "$(ls "$s/blobs/sha256" | wc -l)" "$((n_before - 2))"
+  sh_run "$IMG" --root "$s" unpack "$REG/test/busybox:v1" "$B"
+  assert_ok "the other image still unpacks"
+  # A blob no name reaches (a manifest copied in by hand) goes with prune.
+  printf 'stray' >"$s/blobs/sha256/$(printf stray | sha256sum | cut -d' ' -f1)"
+  sh_run "$IMG" --root "$s" prune
+  assert_ok "prune"
+  assert_contains "prune deletes the stray blob" "$OUT" "Deleted: sha256:$(printf stray | sha256sum | cut -d' ' -f1)"
+  assert_true "busybox's layer stays" test -f "$s/blobs/sha256/${BASE_LAYER:7}"
+  sh_run "$IMG" --root "$s" rmi "${BASE_CONFIG:7:12}"
+  assert_ok "rmi by image ID"
+  assert_eq "the store is empty" "$(ls "$s/blobs/sha256" | wc -l)" 0
+  assert_eq "index.json is empty" "$(jq '.manifests | length' "$s/index.json")" 0
+  sh_run "$IMG" --root "$s" rmi "$REG/test/busybox:v1"
+  assert_fails "rmi of an unknown name fails"
+}
+
+# ---- errors ----------------------------------------------------------------------
+
+test_errors() {
+  local s=$T/store
+  sh_run "$IMG" --root "$s" pull "$REG/test/busybox:nosuchtag"
+  assert_exit "unknown tag: exit 1" 1
+  assert_contains "MANIFEST_UNKNOWN" "$ERR" "MANIFEST_UNKNOWN"
+  assert_contains "the reference is named" "$ERR" "$REG/test/busybox:nosuchtag"
+  sh_run "$IMG" --root "$s" pull "$REG/test/nosuchrepo:v1"
+  assert_fails "unknown repository fails"
+  assert_match "NAME_UNKNOWN or MANIFEST_UNKNOWN" "$ERR" "(NAME|MANIFEST)_UNKNOWN"
+  sh_run "$IMG" --root "$s" pull "$REG/test/busybox@sha256:$(printf x | sha256sum | cut -d' ' -f1)"
+  assert_fails "unknown digest fails"
+  sh_run "$IMG" --root "$s" pull "Not/Valid"
+  assert_fails "a bad reference fails"
+  assert_contains "it says why" "$ERR" "invalid reference format"
+  sh_run "$IMG" --root "$s" pull "$REG/test/artifact:v1"
+  assert_fails "an artifact (not an image config) is refused"
+  assert_contains "unsupported media type" "$ERR" "unsupported"
+  sh_run "$IMG" --root "$s" pull "$REG/test/corrupt:v1"
+  assert_fails "a blob whose bytes do not match its digest is refused"
+  assert_contains "digest mismatch" "$ERR" "digest mismatch"
+  assert_eq "no name recorded" "$(jq '.manifests | length' "$s/index.json")" 0
+  assert_false "the corrupt layer is not in blobs/" test -e "$s/blobs/sha256/${CORRUPT_LAYER:7}"
+  assert_eq "ingest/ is empty" "$(ls -A "$s/ingest" | wc -l)" 0
+  sh_run "$IMG" --root "$s" unpack "$REG/test/busybox:v1" "$B"
+  assert_fails "unpack of an image not pulled fails"
+  assert_contains "no such image" "$ERR" "no such image"
+  sh_run "$IMG" --root "$s" frobnicate
+  assert_fails "an unknown command fails"
+  sh_run "$IMG" --help
+  assert_not_contains "no import in --help (not implemented)" "$OUT" "import"
+}
+
+test_store_corruption() {
+  local s=$T/store
+  sh_run "$IMG" --root "$s" pull "$REG/test/busybox:v1" || { bail "pull" "$ERR"; return; }
+  # A layer changed in the store after the pull: unpack's digest check catches it.
+  local f=$s/blobs/sha256/${BASE_LAYER:7}
+  printf 'X' | dd of="$f" bs=1 seek=100 conv=notrunc 2>/dev/null
+  sh_run "$IMG" --root "$s" unpack "$REG/test/busybox:v1" "$B"
+  assert_fails "unpack of a corrupted layer fails"
+  assert_false "it leaves no rootfs" test -e "$B/rootfs"
+  assert_false "and no config.json" test -e "$B/config.json"
+}
+
+run_test pull_store test_pull_store
+run_test unpack_run test_unpack_run
+run_test config test_config
+run_test whiteouts test_whiteouts
+run_test formats test_formats
+run_test platforms test_platforms
+run_test rmi_prune_df test_rmi_prune_df
+run_test errors test_errors
+run_test store_corruption test_store_corruption
