@@ -316,28 +316,18 @@ c_login (int argc, char **argv, struct tong_err *err)
   cleanup_free char *file = auth_file_path (authfile);
   if (file == NULL)
     return tong_err_set (err, ENOMEM, "login");
-  /* Check the credentials against the registry before keeping them: save to a
-     private copy first?  Simpler: save, ping, and restore on refusal.  */
-  cleanup_free char *prev_user = NULL, *prev_pass = NULL;
-  int had = auth_lookup (file, host, &prev_user, &prev_pass, err);
-  if (had < 0 || auth_save (file, host, user, pass, err) < 0)
-    return -1;
+  /* Checked against the registry before they are kept.  */
   struct image_ref ref = { .registry = (char *)host, .repo = (char *)"", .tag = (char *)"" };
-  struct registry_opts ro = { .insecure = insecure, .authfile = file };
+  struct registry_opts ro = { .insecure = insecure, .authfile = file, .user = user, .pass = pass };
   struct registry *r = NULL;
   int rc = registry_open (&ref, &ro, &r, err);
   if (rc == 0)
     rc = registry_ping (r, err);
   registry_free (r);
   if (rc < 0)
-    {
-      struct tong_err e2;
-      if (had == 1)
-        auth_save (file, host, prev_user, prev_pass, &e2);
-      else
-        auth_remove (file, host, &e2);
-      return tong_err_wrap (err, "login %s", host);
-    }
+    return tong_err_wrap (err, "login");
+  if (auth_save (file, host, user, pass, err) < 0)
+    return -1;
   printf ("Login Succeeded\n");
   return 0;
 }

@@ -30,6 +30,7 @@ struct registry
   char *repo;
   bool insecure, http_ok, scheme_known;
   char *authfile;
+  char *user, *pass; /* given, instead of the auth file's.  */
   char *auth_header; /* "Authorization: ..." once a challenge was answered.  */
   time_t token_expiry;
   char *challenge; /* the last WWW-Authenticate, to renew an expired token.  */
@@ -285,6 +286,19 @@ registry_error (struct registry *r, struct response *resp, const char *what, str
 
 static int answer_challenge (struct registry *r, const char *challenge, struct tong_err *err);
 
+/* The credentials for this registry: given ones, else the auth file's.  */
+static int
+credentials (struct registry *r, char **user, char **pass, struct tong_err *err)
+{
+  if (r->user)
+    {
+      *user = strdup (r->user);
+      *pass = strdup (r->pass ? r->pass : "");
+      return *user && *pass ? 1 : tong_err_set (err, ENOMEM, "auth");
+    }
+  return auth_lookup (r->authfile, r->host, user, pass, err);
+}
+
 /* One GET of PATH (below /v2/), with a 401 answered once.  */
 static int
 do_get (struct registry *r, const char *path, const char *accept, struct response *resp,
@@ -375,7 +389,7 @@ fetch_token (struct registry *r, const char *challenge, struct tong_err *err)
       < 0)
     return tong_err_set (err, ENOMEM, "token");
   cleanup_free char *user = NULL, *pass = NULL;
-  if (auth_lookup (r->authfile, r->host, &user, &pass, err) < 0)
+  if (credentials (r, &user, &pass, err) < 0)
     return -1;
   struct response resp = { .r = r, .fd = -1, .max = 1 << 20 };
   struct curl_slist *hdrs = NULL;
@@ -443,7 +457,7 @@ answer_challenge (struct registry *r, const char *challenge, struct tong_err *er
   if (strncasecmp (challenge, "Basic", 5) == 0)
     {
       cleanup_free char *user = NULL, *pass = NULL, *plain = NULL, *b64 = NULL;
-      int found = auth_lookup (r->authfile, r->host, &user, &pass, err);
+      int found = credentials (r, &user, &pass, err);
       if (found < 0)
         return -1;
       if (found == 0)
@@ -476,7 +490,12 @@ registry_open (const struct image_ref *ref, const struct registry_opts *o, struc
   if (r == NULL)
     return tong_err_set (err, ENOMEM, "registry");
   r->curl = curl_easy_init ();
-  r->ref_str = image_ref_string (ref);
+  r->ref_str = *ref->repo ? image_ref_string (ref) : strdup (ref->registry);
+  if (o && o->user)
+    {
+      r->user = strdup (o->user);
+      r->pass = strdup (o->pass ? o->pass : "");
+    }
   r->host = strdup (image_ref_api_host (ref));
   r->repo = strdup (ref->repo);
   r->authfile = auth_file_path (o ? o->authfile : NULL);
@@ -504,6 +523,8 @@ registry_free (struct registry *r)
   free (r->scheme);
   free (r->repo);
   free (r->authfile);
+  free (r->user);
+  free (r->pass);
   free (r->auth_header);
   free (r->challenge);
   free (r);

@@ -20,6 +20,8 @@ struct registry_opts
 {
   bool insecure;        /* plain HTTP allowed for any host.  */
   const char *authfile; /* NULL: the default (see auth.h).  */
+  /* Credentials to use instead of the auth file's (login checks them).  */
+  const char *user, *pass;
 };
 
 int registry_open (const struct image_ref *ref, const struct registry_opts *o,
