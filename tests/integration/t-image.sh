@@ -259,7 +259,7 @@ test_errors() {
   sh_run "$IMG" --root "$s" frobnicate
   assert_fails "an unknown command fails"
   sh_run "$IMG" --help
-  assert_not_contains "no import in --help (not implemented)" "$OUT" "import"
+  assert_contains "--help lists import" "$OUT" "import"
 }
 
 test_store_corruption() {
@@ -274,6 +274,115 @@ test_store_corruption() {
   assert_false "and no config.json" test -e "$B/config.json"
 }
 
+# ---- import -------------------------------------------------------------------------
+
+test_import() {
+  local s=$T/store
+  sh_run skopeo copy -q "oci:$FIX/oci:wh" "docker-archive:$T/a.tar:test/imported:v1"
+  assert_ok "skopeo writes a docker-archive" || return
+  sh_run "$IMG" --root "$s" import "$T/a.tar"
+  assert_ok "import of the docker-archive"
+  assert_eq "its RepoTags name it" "$OUT" "Loaded image: docker.io/test/imported:v1"
+  sh_run "$IMG" --root "$s" unpack test/imported:v1 "$B"
+  assert_ok "unpack of the imported image"
+  umoci unpack --image "$FIX/oci:wh" "$T/ref" >/dev/null 2>&1 || { bail "umoci unpack" "failed"; return; }
+  assert_eq "tree equals umoci unpack of the source" "$(tree_listing "$B/rootfs")" "$(tree_listing "$T/ref/rootfs")"
+
+  sh_run "$IMG" --root "$s" import "$FIX/oci:conf" localhost/conf:v1
+  assert_ok "import of one image of an OCI layout, under a new name"
+  assert_eq "it says so" "$OUT" "Loaded image: localhost/conf:v1"
+  sh_run "$IMG" --root "$s" unpack localhost/conf:v1 "$T/b2"
+  assert_ok "unpack of it"
+  tong_to "$T/run.out" run -b "$T/b2" "$ID"
+  assert_eq "tong run of the imported image" "$OUT" "bar 1000 1000 2000 /work"
+
+  # A layer whose content does not match the config's DiffID.
+  mkdir -p "$T/x" && tar -C "$T/x" -xf "$T/a.tar" || { bail "untar" "failed"; return; }
+  local layer
+  layer=$(jq -r '.[0].Layers[1]' "$T/x/manifest.json")
+  layer=$(readlink -f "$T/x/$layer")
+  chmod u+w "$layer"
+  printf 'tampered' >>"$layer"
+  tar -C "$T/x" -cf "$T/bad.tar" . || { bail "tar" "failed"; return; }
+  sh_run "$IMG" --root "$T/s2" import "$T/bad.tar"
+  assert_fails "import of a tampered archive fails"
+  assert_contains "DiffID mismatch" "$ERR" "DiffID mismatch"
+  assert_eq "nothing recorded" "$(jq '.manifests | length' "$T/s2/index.json")" 0
+  assert_eq "ingest/ is empty" "$(ls -A "$T/s2/ingest" | wc -l)" 0
+  mkdir -p "$T/notlayout"
+  sh_run "$IMG" --root "$T/s2" import "$T/notlayout"
+  assert_fails "a directory that is not a layout is refused"
+}
+
+# ---- a pull killed midway ---------------------------------------------------------
+
+# make_fake_registry DIR HALF: a handler for busybox nc that serves the base
+# image but stops after HALF bytes of the layer (and says its pid).
+make_fake_registry() {
+  local w=$1 half=$2 m=$FIX/oci/blobs/sha256
+  {
+    echo '#!/bin/bash'
+    # A TLS ClientHello (tong-image tries HTTPS first): hang up at once.
+    echo 'IFS= read -r -n 1 first; [ "$first" = $'"'"'\x16'"'"' ] && exit 0'
+    echo 'read -r rest; read -r method path proto <<<"$first$rest"'
+    echo 'while read -r line; do line=${line%$'"'"'\r'"'"'}; [ -z "$line" ] && break; done'
+    echo 'send() { printf "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %s\r\nConnection: close\r\n\r\n" "$1" "$(stat -c %s "$2")"; }'
+    echo 'case $path in'
+    echo '  /v2/) printf "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}" ;;'
+    echo "  */manifests/*) send application/vnd.oci.image.manifest.v1+json '$m/${BASE_DIGEST:7}'; cat '$m/${BASE_DIGEST:7}' ;;"
+    echo "  */blobs/$BASE_CONFIG) send application/octet-stream '$m/${BASE_CONFIG:7}'; cat '$m/${BASE_CONFIG:7}' ;;"
+    echo "  */blobs/$BASE_LAYER) send application/octet-stream '$m/${BASE_LAYER:7}'; head -c $half '$m/${BASE_LAYER:7}'; echo \$\$ >'$w/stall.pid'; exec sleep 60 ;;"
+    echo '  *) printf "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n" ;;'
+    echo 'esac'
+  } >"$w/handler"
+  chmod +x "$w/handler"
+}
+
+# The fake registry runs in a network namespace of its own (busybox nc
+# cannot bind to 127.0.0.1 only; there only a loopback exists), with the pull.
+test_killed_pull() {
+  command -v unshare >/dev/null && command -v ip >/dev/null || { bail "tools" "unshare and ip needed"; return; }
+  local s=$T/store w=$T/fake
+  mkdir -p "$w"
+  local half=$(($(stat -c %s "$FIX/oci/blobs/sha256/${BASE_LAYER:7}") / 2))
+  make_fake_registry "$w" "$half"
+  cat >"$w/ns.sh" <<EOF
+ip link set lo up || exit 1
+busybox nc -ll -p 5000 -e '$w/handler' & echo \$! >'$w/nc.pid'
+for i in \$(seq 50); do busybox nc -w 1 127.0.0.1 5000 </dev/null >/dev/null 2>&1 && break; sleep 0.1; done
+'$IMG' --root '$s' pull 127.0.0.1:5000/test/slow:v1 >'$w/pull.out' 2>&1 & echo \$! >'$w/pull.pid'
+wait \$(cat '$w/pull.pid')
+kill \$(cat '$w/nc.pid')
+EOF
+  unshare -n bash "$w/ns.sh" >"$w/ns.log" 2>&1 </dev/null &
+  local ns=$!
+  defer "kill $ns; kill \$(cat '$w/nc.pid') \$(cat '$w/stall.pid'); kill -9 \$(cat '$w/pull.pid')"
+  # Wait for a state, not a time: half the layer is in ingest/.
+  local i got=0
+  for ((i = 0; i < 300; i++)); do
+    got=$(find "$s/ingest" -type f -size +$((half / 1024 - 1))k 2>/dev/null | wc -l)
+    [ "$got" -ge 1 ] && [ -s "$w/stall.pid" ] && break
+    sleep 0.05
+  done
+  assert_eq "half the layer arrived in ingest/" "$got" 1 || { cat "$w/ns.log" "$w/pull.out" >&2; ls -la "$s/ingest" >&2; return; }
+  kill -9 "$(cat "$w/pull.pid")"
+  wait "$ns"
+  kill "$(cat "$w/stall.pid")" 2>/dev/null
+  assert_false "no half blob in blobs/" test -e "$s/blobs/sha256/${BASE_LAYER:7}"
+  assert_eq "index.json has no name" "$(jq '.manifests | length' "$s/index.json")" 0
+  local bad=0 f
+  for f in "$s"/blobs/sha256/*; do
+    [ -e "$f" ] || continue
+    [ "$(sha256sum <"$f" | cut -d' ' -f1)" = "${f##*/}" ] || bad=$((bad + 1))
+  done
+  assert_eq "every blob in blobs/ is whole" "$bad" 0
+  # The next writer cleans ingest/, and the pull completes.
+  sh_run "$IMG" --root "$s" pull "$REG/test/busybox:v1"
+  assert_ok "a new pull succeeds"
+  assert_eq "ingest/ is empty again" "$(ls -A "$s/ingest" | wc -l)" 0
+  assert_true "the layer is whole now" test -f "$s/blobs/sha256/${BASE_LAYER:7}"
+}
+
 run_test pull_store test_pull_store
 run_test unpack_run test_unpack_run
 run_test config test_config
@@ -283,3 +392,5 @@ run_test platforms test_platforms
 run_test rmi_prune_df test_rmi_prune_df
 run_test errors test_errors
 run_test store_corruption test_store_corruption
+run_test import test_import
+run_test killed_pull test_killed_pull

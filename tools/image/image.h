@@ -78,6 +78,9 @@ struct unpack_opts
 };
 int image_unpack (struct store *s, const char *ref, const char *bundle,
                   const struct unpack_opts *o, struct tong_err *err);
+/* Seed the store from an OCI layout DIR[:TAG] or a docker-archive tarball;
+   REF (NULL: the names they carry) is the name to record.  */
+int image_import (struct store *s, const char *src, const char *ref, struct tong_err *err);
 /* Layer extraction (extract.c): apply LAYER_FD (compressed or not) onto the
    rootfs ROOTFS_FD, checking DIFF_ID and DIGEST.  */
 int layer_apply (int rootfs_fd, int layer_fd, const char *digest, const char *diff_id,

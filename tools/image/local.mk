@@ -17,6 +17,7 @@ tong_image_SOURCES = \
 	tools/image/pull.c \
 	tools/image/extract.c \
 	tools/image/unpack.c \
+	tools/image/import.c \
 	tools/image/bundle.c \
 	tools/image/cmds.c tools/image/cmds.h
 tong_image_CFLAGS = $(IMAGE_CFLAGS)

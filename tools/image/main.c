@@ -261,6 +261,24 @@ c_df (int argc, char **argv, struct tong_err *err)
   return rc;
 }
 
+static int
+c_import (int argc, char **argv, struct tong_err *err)
+{
+  static const struct option lo[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+  PARSE_BEGIN (lo, "h")
+  {
+    BAD_OPTION (err)
+  }
+  if (argc - optind < 1 || argc - optind > 2)
+    return tong_err_set (err, 0, "import: want SOURCE [REF]");
+  struct store s;
+  if (open_store (true, &s, err) < 0)
+    return -1;
+  int rc = image_import (&s, argv[optind], argc - optind == 2 ? argv[optind + 1] : NULL, err);
+  store_close (&s);
+  return rc;
+}
+
 /* A registry name as login/logout take it: host[:port], Docker Hub as docker.io.  */
 static const char *
 registry_key (const char *arg)
@@ -371,6 +389,8 @@ static const struct command commands[] = {
   { "rmi", c_rmi, "remove names (and the blobs no other name needs)", "rmi REF..." },
   { "prune", c_prune, "remove the blobs no name reaches", "prune" },
   { "df", c_df, "show the store's space use, shared and unique", "df [-v|--verbose]" },
+  { "import", c_import, "add images from an OCI layout directory or a docker-archive tarball",
+    "import OCI-DIR[:TAG] [REF]\n       import DOCKER-ARCHIVE.tar [REF]" },
   { "login", c_login, "keep credentials for a registry",
     "login REGISTRY -u USER --password-stdin [--authfile FILE] [--insecure]" },
   { "logout", c_logout, "forget a registry's credentials", "logout REGISTRY [--authfile FILE]" },
