@@ -28,4 +28,8 @@ tests_unit_test_image_ref_SOURCES = tests/unit/test-image-ref.c tests/unit/unit.
 	tools/image/ref.c tools/image/ref.h
 tests_unit_test_image_ref_CFLAGS = $(IMAGE_CFLAGS) -I$(top_srcdir)/tools/image
 tests_unit_test_image_ref_LDADD = libtongcommon.a $(YAJL_LIBS)
+man1_MANS += man/tong-image.1
 endif
+
+EXTRA_DIST += man/tong-image.1 man/tong-image.1.md contrib/completions/tong-image.bash contrib/deps.d/image.list \
+	tests/integration/t-image.sh tests/integration/t-image-auth.sh tests/integration/image-fixtures.sh
