@@ -383,6 +383,105 @@ EOF
   assert_true "the layer is whole now" test -f "$s/blobs/sha256/${BASE_LAYER:7}"
 }
 
+# ---- registry behaviour a real registry will not show: a fake one ----------------
+
+# The handler busybox nc runs per connection (paths from the environment).
+write_fake_handler() {
+  cat >"$1" <<'EOF'
+#!/bin/bash
+# A TLS ClientHello (tong-image tries HTTPS first): hang up at once.
+IFS= read -r -n 1 first; [ "$first" = $'\x16' ] && exit 0
+read -r rest; read -r method path proto <<<"$first$rest"
+auth="" host=""
+while IFS= read -r line; do
+  line=${line%$'\r'}
+  [ -z "$line" ] && break
+  case ${line,,} in
+    authorization:*) auth=${line#*: } ;;
+    host:*) host=${line#*: } ;;
+  esac
+done
+echo "$host $path auth=${auth:+yes}" >>"$FAKE_DIR/requests"
+reply() { # STATUS CONTENT-TYPE FILE [HEADER...]
+  local st=$1 ct=$2 f=$3 h
+  shift 3
+  printf 'HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %s\r\nConnection: close\r\n' "$st" "$ct" "$(stat -c %s "$f")"
+  for h in "$@"; do printf '%s\r\n' "$h"; done
+  printf '\r\n'
+  cat "$f"
+}
+printf '{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}' >"$FAKE_DIR/429.json"
+printf '{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}' >"$FAKE_DIR/403.json"
+printf '{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}' >"$FAKE_DIR/401.json"
+printf '{}' >"$FAKE_DIR/empty.json"
+case $path in
+  /storage/layer) reply "200 OK" application/octet-stream "$BLOBS/${BASE_LAYER:7}"; exit ;;
+  /v2/test/limited/*) reply "429 Too Many Requests" application/json "$FAKE_DIR/429.json" "Retry-After: 42"; exit ;;
+  /v2/test/denied/*) reply "403 Forbidden" application/json "$FAKE_DIR/403.json"; exit ;;
+esac
+if [ -z "$auth" ]; then
+  reply "401 Unauthorized" application/json "$FAKE_DIR/401.json" 'WWW-Authenticate: Basic realm="fake"'
+  exit
+fi
+case $path in
+  /v2/) reply "200 OK" application/json "$FAKE_DIR/empty.json" ;;
+  */manifests/*) reply "200 OK" application/vnd.oci.image.manifest.v1+json "$BLOBS/${BASE_DIGEST:7}" "Docker-Content-Digest: $BASE_DIGEST" ;;
+  */blobs/$BASE_CONFIG) reply "200 OK" application/octet-stream "$BLOBS/${BASE_CONFIG:7}" ;;
+  /v2/test/redir/blobs/$BASE_LAYER) reply "307 Temporary Redirect" text/plain "$FAKE_DIR/empty.json" "Location: http://127.0.0.2:5000/storage/layer" ;;
+  /v2/test/remote/blobs/$BASE_LAYER) reply "307 Temporary Redirect" text/plain "$FAKE_DIR/empty.json" "Location: http://192.0.2.1:5000/storage/layer" ;;
+  *) reply "404 Not Found" application/json "$FAKE_DIR/empty.json" ;;
+esac
+EOF
+  chmod +x "$1"
+}
+
+# The fake registry runs in a network namespace of its own (busybox nc
+# cannot bind to 127.0.0.1 only; there only a loopback exists), with the
+# pulls, so even a redirect elsewhere could reach nothing.
+test_fake_registry() {
+  command -v unshare >/dev/null && command -v ip >/dev/null && command -v script >/dev/null ||
+    { bail "tools" "unshare, ip and script needed"; return; }
+  local w=$T/fake
+  mkdir -p "$w"
+  write_fake_handler "$w/handler"
+  echo "{\"auths\":{\"127.0.0.1:5000\":{\"auth\":\"$(printf u:p | base64)\"}}}" >"$w/auth.json"
+  cat >"$w/ns.sh" <<EOF
+ip link set lo up || exit 1
+export FAKE_DIR='$w' BLOBS='$FIX/oci/blobs/sha256' BASE_DIGEST='$BASE_DIGEST' BASE_CONFIG='$BASE_CONFIG' BASE_LAYER='$BASE_LAYER'
+busybox nc -ll -p 5000 -e '$w/handler' & echo \$! >'$w/nc.pid'
+for i in \$(seq 50); do busybox nc -w 1 127.0.0.1 5000 </dev/null >/dev/null 2>&1 && break; sleep 0.1; done
+: >'$w/requests'
+i=0
+for ref in redir limited denied remote; do
+  i=\$((i + 1))
+  timeout 60 '$IMG' --root '$T/s'\$i pull --authfile '$w/auth.json' 127.0.0.1:5000/test/\$ref:v1 >'$w/'\$ref.out 2>'$w/'\$ref.err
+  echo \$? >'$w/'\$ref.rc
+done
+# On a terminal: progress lines.
+TERM=xterm timeout 60 script -qec "'$IMG' --root '$T/s9' pull --authfile '$w/auth.json' 127.0.0.1:5000/test/redir:v1" /dev/null >'$w/tty.out' 2>&1
+kill \$(cat '$w/nc.pid')
+EOF
+  unshare -n bash "$w/ns.sh" >"$w/ns.log" 2>&1 </dev/null
+  assert_eq "pull through a redirect" "$(cat "$w/redir.rc")" 0 || cat "$w/redir.err" "$w/ns.log" >&2
+  assert_contains "the registry got the credentials" "$(cat "$w/requests")" "127.0.0.1:5000 /v2/test/redir/manifests/v1 auth=yes"
+  assert_contains "the redirect target was asked" "$(cat "$w/requests")" "127.0.0.2:5000 /storage/layer auth="
+  assert_not_contains "without the Authorization header" "$(cat "$w/requests")" "127.0.0.2:5000 /storage/layer auth=yes"
+  assert_true "the layer arrived whole" test -f "$T/s1/blobs/sha256/${BASE_LAYER:7}"
+  assert_eq "429: exit 1" "$(cat "$w/limited.rc")" 1
+  assert_contains "TOOMANYREQUESTS and Retry-After" "$(cat "$w/limited.err")" "TOOMANYREQUESTS: slow down (HTTP 429, Retry-After 42)"
+  assert_eq "403: exit 1" "$(cat "$w/denied.rc")" 1
+  assert_contains "DENIED and its message" "$(cat "$w/denied.err")" "DENIED: requested access to the resource is denied"
+  assert_eq "a redirect to plain HTTP elsewhere: exit 1" "$(cat "$w/remote.rc")" 1
+  assert_contains "refused, not followed" "$(cat "$w/remote.err")" "refusing the redirect to http://192.0.2.1"
+  assert_not_contains "192.0.2.1 was never asked" "$(cat "$w/requests")" "192.0.2.1"
+  assert_false "no layer for the refused one" test -e "$T/s4/blobs/sha256/${BASE_LAYER:7}"
+  local tty
+  tty=$(tr -d '\r' <"$w/tty.out")
+  assert_contains "terminal: a progress bar" "$tty" "Downloading ["
+  assert_contains "terminal: Pull complete" "$tty" "${BASE_LAYER:7:12}: Pull complete"
+  assert_contains "terminal: the Status line" "$tty" "Status: Downloaded newer image for 127.0.0.1:5000/test/redir:v1"
+}
+
 run_test pull_store test_pull_store
 run_test unpack_run test_unpack_run
 run_test config test_config
@@ -394,3 +493,4 @@ run_test errors test_errors
 run_test store_corruption test_store_corruption
 run_test import test_import
 run_test killed_pull test_killed_pull
+run_test fake_registry test_fake_registry

@@ -1,7 +1,7 @@
 /* The distribution spec over libcurl.  Every request may meet a 401 whose
    WWW-Authenticate challenge (Basic, or Bearer with realm/service/scope) is
-   answered once; Bearer tokens are cached until they expire.  curl drops
-   the Authorization header when a redirect leaves the host.  */
+   answered once; Bearer tokens are cached until they expire.  Redirects
+   (blob storage elsewhere) never carry the Authorization header away.  */
 #include "registry.h"
 
 #include <ctype.h>
@@ -225,12 +225,10 @@ setup (struct registry *r, struct response *resp, const char *url, struct curl_s
   curl_easy_reset (c);
   curl_easy_setopt (c, CURLOPT_URL, url);
   curl_easy_setopt (c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt (c, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt (c, CURLOPT_MAXREDIRS, 10L);
-  curl_easy_setopt (c, CURLOPT_UNRESTRICTED_AUTH, 0L);
+  /* Redirects are followed by do_get, hop by hop.  */
+  curl_easy_setopt (c, CURLOPT_FOLLOWLOCATION, 0L);
 #if LIBCURL_VERSION_NUM >= 0x075500
   curl_easy_setopt (c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt (c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 #endif
   curl_easy_setopt (c, CURLOPT_USERAGENT, "tong-image/" PACKAGE_VERSION);
   curl_easy_setopt (c, CURLOPT_CONNECTTIMEOUT, 30L);
@@ -299,17 +297,45 @@ credentials (struct registry *r, char **user, char **pass, struct tong_err *err)
   return auth_lookup (r->authfile, r->host, user, pass, err);
 }
 
-/* One GET of PATH (below /v2/), with a 401 answered once.  */
+/* "host[:port]" of URL into BUF ("" when it has none).  */
+static void
+url_authority (const char *url, char *buf, size_t len)
+{
+  const char *p = strstr (url, "://");
+  p = p ? p + 3 : url;
+  size_t n = strcspn (p, "/?#");
+  const char *at = memchr (p, '@', n);
+  if (at)
+    {
+      n -= at + 1 - p;
+      p = at + 1;
+    }
+  if (n >= len)
+    n = len - 1;
+  memcpy (buf, p, n);
+  buf[n] = '\0';
+}
+
+/* One GET of PATH (below /v2/), with a 401 answered once.  Redirects are
+   followed here, not by curl, so that each hop is checked: HTTPS, or plain
+   HTTP only where it is allowed; the Authorization header only to the
+   registry itself.  */
 static int
 do_get (struct registry *r, const char *path, const char *accept, struct response *resp,
         const char *what, struct tong_err *err)
 {
-  for (int attempt = 0;; attempt++)
+  bool answered = false;
+  cleanup_free char *url = NULL;
+  if (asprintf (&url, "%s://%s/v2/%s", r->scheme, r->host, path) < 0)
+    return tong_err_set (err, ENOMEM, "url");
+  for (int hops = 0;; hops++)
     {
-      cleanup_free char *url = NULL;
-      if (asprintf (&url, "%s://%s/v2/%s", r->scheme, r->host, path) < 0)
-        return tong_err_set (err, ENOMEM, "url");
-      if (r->auth_header && r->token_expiry && time (NULL) >= r->token_expiry && r->challenge)
+      char authority[512];
+      url_authority (url, authority, sizeof authority);
+      bool home = strcasecmp (authority, r->host) == 0
+                  && strncasecmp (url, r->scheme, strlen (r->scheme)) == 0;
+      if (home && r->auth_header && r->token_expiry && time (NULL) >= r->token_expiry
+          && r->challenge)
         {
           cleanup_free char *c = strdup (r->challenge);
           if (answer_challenge (r, c, err) < 0)
@@ -318,7 +344,7 @@ do_get (struct registry *r, const char *path, const char *accept, struct respons
       struct curl_slist *hdrs = NULL;
       if (accept)
         hdrs = curl_slist_append (hdrs, accept);
-      if (r->auth_header)
+      if (home && r->auth_header)
         hdrs = curl_slist_append (hdrs, r->auth_header);
       resp->status = 0;
       resp->len = 0;
@@ -349,13 +375,33 @@ do_get (struct registry *r, const char *path, const char *accept, struct respons
                              r->ref_str, what,
                              (unsigned long long)(resp->fd >= 0 ? resp->total : resp->max));
       if (rc != CURLE_OK)
-        return tong_err_set (err, 0, "%s: %s: %s://%s: %s", r->ref_str, what, r->scheme, r->host,
+        return tong_err_set (err, 0, "%s: %s: %s: %s", r->ref_str, what, url,
                              curl_easy_strerror (rc));
-      if (resp->status == 401 && attempt == 0 && resp->www_auth[0])
+      if (resp->status == 401 && home && !answered && resp->www_auth[0])
         {
           cleanup_free char *c = strdup (resp->www_auth);
           if (answer_challenge (r, c, err) < 0)
             return -1;
+          answered = true;
+          hops--;
+          continue;
+        }
+      if (resp->status == 301 || resp->status == 302 || resp->status == 303
+          || resp->status == 307 || resp->status == 308)
+        {
+          char *loc = NULL;
+          curl_easy_getinfo (r->curl, CURLINFO_REDIRECT_URL, &loc);
+          if (loc == NULL || hops >= 10)
+            return tong_err_set (err, 0, "%s: %s: %s", r->ref_str, what,
+                                 loc ? "too many redirects" : "a redirect without a Location");
+          if (!url_http_allowed (r, loc))
+            return tong_err_set (err, 0, "%s: %s: refusing the redirect to %s (plain HTTP to a remote host)",
+                                 r->ref_str, what, loc);
+          char *next = strdup (loc);
+          if (next == NULL)
+            return tong_err_set (err, ENOMEM, "url");
+          free (url);
+          url = next;
           continue;
         }
       if (resp->status < 200 || resp->status >= 300)
