@@ -26,8 +26,7 @@ auth_file_path (const char *file)
   if (xdg && *xdg)
     return asprintf (&p, "%s/tong/auth.json", xdg) < 0 ? NULL : p;
   const char *home = getenv ("HOME");
-  return asprintf (&p, "%s/.config/tong/auth.json", home && *home ? home : "/root") < 0 ? NULL
-                                                                                          : p;
+  return asprintf (&p, "%s/.config/tong/auth.json", home && *home ? home : "/root") < 0 ? NULL : p;
 }
 
 char *

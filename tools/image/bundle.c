@@ -37,10 +37,18 @@ static const struct mount_def default_mounts[] = {
 };
 static const char *const default_caps[]
     = { "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE", NULL };
-static const char *const masked_paths[]
-    = { "/proc/acpi",        "/proc/asound",      "/proc/kcore",       "/proc/keys",
-        "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
-        "/sys/firmware",     "/proc/scsi",        "/sys/devices/virtual/tpm", NULL };
+static const char *const masked_paths[] = { "/proc/acpi",
+                                            "/proc/asound",
+                                            "/proc/kcore",
+                                            "/proc/keys",
+                                            "/proc/latency_stats",
+                                            "/proc/timer_list",
+                                            "/proc/timer_stats",
+                                            "/proc/sched_debug",
+                                            "/sys/firmware",
+                                            "/proc/scsi",
+                                            "/sys/devices/virtual/tpm",
+                                            NULL };
 static const char *const readonly_paths[]
     = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL };
 
@@ -58,8 +66,8 @@ write_strv (struct json_writer *w, const char *key, const char *const *v)
 static int
 read_rootfs_file (int rootfs_fd, const char *path, char **out)
 {
-  struct open_how how = { .flags = O_RDONLY | O_CLOEXEC,
-                          .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+  struct open_how how
+      = { .flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
   int fd = syscall (SYS_openat2, rootfs_fd, path, &how, sizeof how);
   if (fd < 0)
     return -1;
@@ -131,7 +139,8 @@ resolve_user (int rootfs_fd, const char *spec, struct user_ids *ids, struct tong
   bool numeric_user = parse_id (user, &ids->uid);
   bool found = false;
   char name[256] = "";
-  for (const char *line = passwd; line && *line; line = strchr (line, '\n') ? strchr (line, '\n') + 1 : NULL)
+  for (const char *line = passwd; line && *line;
+       line = strchr (line, '\n') ? strchr (line, '\n') + 1 : NULL)
     {
       char f0[256], f2[32], f3[32];
       unsigned long uid, gid;
@@ -175,7 +184,8 @@ resolve_user (int rootfs_fd, const char *spec, struct user_ids *ids, struct tong
   if (numeric_user || !found)
     return 0;
   /* A user by name: its supplementary groups from /etc/group.  */
-  for (const char *line = groups; line && *line; line = strchr (line, '\n') ? strchr (line, '\n') + 1 : NULL)
+  for (const char *line = groups; line && *line;
+       line = strchr (line, '\n') ? strchr (line, '\n') + 1 : NULL)
     {
       char f2[32], members[4096];
       unsigned long gid;
@@ -450,8 +460,8 @@ bundle_write_config (int bundle_fd, int rootfs_fd, const struct image *img,
   if (vols && vols->type == JSON_OBJECT && o->volumes && strcmp (o->volumes, "tmpfs") == 0)
     for (size_t i = 0; i < vols->u.object.len; i++)
       {
-        struct mount_def m = { vols->u.object.keys[i], "tmpfs", "tmpfs",
-                               { "nosuid", "nodev", "mode=755", NULL } };
+        struct mount_def m
+            = { vols->u.object.keys[i], "tmpfs", "tmpfs", { "nosuid", "nodev", "mode=755", NULL } };
         write_mount (w, &m);
       }
   json_w_arr_end (w);

@@ -311,7 +311,8 @@ cmd_inspect (struct store *s, const char *ref, const char *platform, struct tong
       return -1;
     }
   for (size_t i = 0; i < n; i++)
-    if (strcmp (e[i].digest, img.digest) == 0 && (!img.name || (e[i].name && strcmp (e[i].name, img.name) == 0)))
+    if (strcmp (e[i].digest, img.digest) == 0
+        && (!img.name || (e[i].name && strcmp (e[i].name, img.name) == 0)))
       index_digest = jstr (json_get (e[i].raw, "annotations"), ANNOT_INDEX_DIGEST);
   struct json_writer *w = json_writer_new (true);
   json_w_obj_begin (w);
@@ -331,8 +332,8 @@ cmd_inspect (struct store *s, const char *ref, const char *platform, struct tong
   cleanup_free char *itext = NULL;
   size_t ilen;
   const char *top = index_digest ? index_digest : img.digest;
-  if (store_blob_read (s, top, &itext, &ilen, NULL) == 0 && json_parse (itext, ilen, &idx, NULL) == 0
-      && json_get (idx, "manifests"))
+  if (store_blob_read (s, top, &itext, &ilen, NULL) == 0
+      && json_parse (itext, ilen, &idx, NULL) == 0 && json_get (idx, "manifests"))
     {
       const struct json_value *m = json_get (idx, "manifests");
       for (size_t i = 0; m->type == JSON_ARRAY && i < m->u.array.len; i++)
@@ -342,8 +343,10 @@ cmd_inspect (struct store *s, const char *ref, const char *platform, struct tong
             continue;
           struct platform pl = { 0 };
           snprintf (pl.os, sizeof pl.os, "%s", jstr (p, "os") ? jstr (p, "os") : "");
-          snprintf (pl.arch, sizeof pl.arch, "%s", jstr (p, "architecture") ? jstr (p, "architecture") : "");
-          snprintf (pl.variant, sizeof pl.variant, "%s", jstr (p, "variant") ? jstr (p, "variant") : "");
+          snprintf (pl.arch, sizeof pl.arch, "%s",
+                    jstr (p, "architecture") ? jstr (p, "architecture") : "");
+          snprintf (pl.variant, sizeof pl.variant, "%s",
+                    jstr (p, "variant") ? jstr (p, "variant") : "");
           char buf[128];
           json_w_str (w, platform_string (&pl, buf, sizeof buf));
         }
@@ -472,7 +475,8 @@ cmd_df (struct store *s, bool verbose, struct tong_err *err)
   human_size (total, a, sizeof a);
   human_size (unused, b, sizeof b);
   printf ("%-10s %-8s %-8s %-12s %s\n", "TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE");
-  printf ("%-10s %-8zu %-8zu %-12s %s (%zu unreferenced blobs)\n", "Images", n, n, a, b, nb - live.n);
+  printf ("%-10s %-8zu %-8zu %-12s %s (%zu unreferenced blobs)\n", "Images", n, n, a, b,
+          nb - live.n);
   if (verbose)
     {
       printf ("\nImages space usage:\n\n%-40s %-16s %-13s %-10s %-12s %s\n", "REPOSITORY", "TAG",
@@ -491,7 +495,8 @@ cmd_df (struct store *s, bool verbose, struct tong_err *err)
               sz += bsz;
               /* Shared: another name's image reaches it too (not the same digest).  */
               for (size_t o = 0; o < n; o++)
-                if (o != i && strcmp (e[o].digest, e[i].digest) != 0 && bs_has (&per[o], per[i].d[j]))
+                if (o != i && strcmp (e[o].digest, e[i].digest) != 0
+                    && bs_has (&per[o], per[i].d[j]))
                   {
                     shared += bsz;
                     break;
@@ -505,7 +510,8 @@ cmd_df (struct store *s, bool verbose, struct tong_err *err)
           human_size (sz, c, sizeof c);
           human_size (shared, d, sizeof d);
           human_size (sz - shared, f, sizeof f);
-          printf ("%-40s %-16s %-13.12s %-10s %-12s %s\n", repo, tag, img.config_digest + 7, c, d, f);
+          printf ("%-40s %-16s %-13.12s %-10s %-12s %s\n", repo, tag, img.config_digest + 7, c, d,
+                  f);
           image_free (&img);
         }
     }

@@ -226,8 +226,7 @@ whiteout (const struct pathset *set, const char *path, int errfd)
     child_fail (errfd, "whiteout /%s: %s", target, err.msg);
 }
 
-static void __attribute__ ((noreturn))
-child_extract (int rootfs_fd, int datafd, int errfd)
+static void __attribute__ ((noreturn)) child_extract (int rootfs_fd, int datafd, int errfd)
 {
   if (fchdir (rootfs_fd) < 0 || chroot (".") < 0 || chdir ("/") < 0)
     child_fail (errfd, "chroot into the rootfs: %s", strerror (errno));
@@ -241,10 +240,9 @@ child_extract (int rootfs_fd, int datafd, int errfd)
     child_fail (errfd, "read the layer: %s", archive_error_string (a));
   /* No SECURE_SYMLINKS: inside the chroot a symlink cannot lead out, and
      following them is what a layer on top of `lib -> usr/lib` needs.  */
-  archive_write_disk_set_options (w, ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM
-                                         | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR
-                                         | ARCHIVE_EXTRACT_FFLAGS | ARCHIVE_EXTRACT_UNLINK
-                                         | ARCHIVE_EXTRACT_SECURE_NODOTDOT);
+  archive_write_disk_set_options (
+      w, ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR
+             | ARCHIVE_EXTRACT_FFLAGS | ARCHIVE_EXTRACT_UNLINK | ARCHIVE_EXTRACT_SECURE_NODOTDOT);
   struct archive_entry *e;
   int r;
   while ((r = archive_read_next_header (a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN)
@@ -429,8 +427,9 @@ layer_apply (int rootfs_fd, int layer_fd, const char *digest, const char *diff_i
   if (rc < 0)
     return -1;
   if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
-    return tong_err_set (err, 0, "layer %s: %s", digest,
-                         mlen ? msg : (pipe_broke ? "the extracting child stopped" : "extraction failed"));
+    return tong_err_set (
+        err, 0, "layer %s: %s", digest,
+        mlen ? msg : (pipe_broke ? "the extracting child stopped" : "extraction failed"));
   if (digest && strcmp (got_digest, digest) != 0)
     return tong_err_set (err, 0, "layer %s: digest mismatch: the blob's digest is %s", digest,
                          got_digest);

@@ -43,7 +43,7 @@ struct image
   char *digest;          /* the index.json entry's digest (index or manifest).  */
   char *manifest_digest; /* the platform manifest.  */
   int64_t manifest_size;
-  char *config_digest;   /* the image ID.  */
+  char *config_digest; /* the image ID.  */
   struct json_value *manifest, *config;
 };
 
@@ -76,8 +76,8 @@ struct unpack_opts
   const char *entrypoint; /* NULL: the image's; "" clears it.  */
   const char *user;       /* NULL: the image's.  */
 };
-int image_unpack (struct store *s, const char *ref, const char *bundle,
-                  const struct unpack_opts *o, struct tong_err *err);
+int image_unpack (struct store *s, const char *ref, const char *bundle, const struct unpack_opts *o,
+                  struct tong_err *err);
 /* Seed the store from an OCI layout DIR[:TAG] or a docker-archive tarball;
    REF (NULL: the names they carry) is the name to record.  */
 int image_import (struct store *s, const char *src, const char *ref, struct tong_err *err);

@@ -57,7 +57,8 @@ ingest_fd (struct store *s, int fd, const char *digest, char got[DIGEST_STR_LEN]
   if (digest && strcmp (digest, got) != 0)
     {
       store_ingest_abort (s, name);
-      return tong_err_set (err, 0, "blob %s: digest mismatch: its content hashes to %s", digest, got);
+      return tong_err_set (err, 0, "blob %s: digest mismatch: its content hashes to %s", digest,
+                           got);
     }
   if (size)
     *size = total;
@@ -133,7 +134,8 @@ import_layout (struct store *s, const char *dir, const char *tag, const char *re
   cleanup_free char *text = NULL;
   size_t len;
   struct json_value *idx = NULL;
-  if (read_file_at (src, "index.json", &text, &len, err) < 0 || json_parse (text, len, &idx, err) < 0)
+  if (read_file_at (src, "index.json", &text, &len, err) < 0
+      || json_parse (text, len, &idx, err) < 0)
     return tong_err_wrap (err, "import %s", dir);
   const struct json_value *m = json_get (idx, "manifests");
   size_t n = m && m->type == JSON_ARRAY ? m->u.array.len : 0, chosen = 0;
@@ -161,7 +163,8 @@ import_layout (struct store *s, const char *dir, const char *tag, const char *re
         }
       if (!media_is_index (mt) && !media_is_manifest (mt))
         {
-          rc = tong_err_set (err, 0, "import %s: unsupported media type `%s`", dir, mt ? mt : "(none)");
+          rc = tong_err_set (err, 0, "import %s: unsupported media type `%s`", dir,
+                             mt ? mt : "(none)");
           break;
         }
       if (copy_tree (s, src, digest, 0, err) < 0)
@@ -170,9 +173,13 @@ import_layout (struct store *s, const char *dir, const char *tag, const char *re
           break;
         }
       const struct json_value *p = json_get (d, "platform");
-      struct store_new_entry add = { .name = name, .media_type = mt, .digest = digest,
-                                     .size = jint (d, "size", 0), .os = jstr (p, "os"),
-                                     .arch = jstr (p, "architecture"), .variant = jstr (p, "variant") };
+      struct store_new_entry add = { .name = name,
+                                     .media_type = mt,
+                                     .digest = digest,
+                                     .size = jint (d, "size", 0),
+                                     .os = jstr (p, "os"),
+                                     .arch = jstr (p, "architecture"),
+                                     .variant = jstr (p, "variant") };
       if (store_update_index (s, name, &add, err) < 0)
         rc = -1;
       else
@@ -200,7 +207,8 @@ find_member (struct member *v, size_t n, const char *path, int depth)
 {
   for (size_t i = 0; i < n; i++)
     if (strcmp (v[i].path, path) == 0)
-      return v[i].link && depth < 8 ? find_member (v, n, v[i].link, depth + 1) : (v[i].link ? NULL : &v[i]);
+      return v[i].link && depth < 8 ? find_member (v, n, v[i].link, depth + 1)
+                                    : (v[i].link ? NULL : &v[i]);
   return NULL;
 }
 
@@ -325,7 +333,8 @@ import_archive (struct store *s, const char *file, const char *ref, struct tong_
       cleanup_free char *ctext = NULL;
       struct json_value *cfg = NULL;
       int cfd = openat (s->dirfd, cm->tmp, O_RDONLY | O_CLOEXEC);
-      if (cfd < 0 || read_fd (cfd, &ctext, NULL, err) < 0 || json_parse (ctext, strlen (ctext), &cfg, err) < 0)
+      if (cfd < 0 || read_fd (cfd, &ctext, NULL, err) < 0
+          || json_parse (ctext, strlen (ctext), &cfg, err) < 0)
         {
           if (cfd >= 0)
             close (cfd);
@@ -363,7 +372,9 @@ import_archive (struct store *s, const char *file, const char *ref, struct tong_
           if (lm == NULL)
             rc = tong_err_set (err, 0, "import %s: layer %s missing", file, p ? p : "?");
           else if (dv->type != JSON_STRING || strcmp (dv->u.string, lm->digest) != 0)
-            rc = tong_err_set (err, 0, "import %s: layer %s: DiffID mismatch: the config says %s, its content hashes to %s",
+            rc = tong_err_set (err, 0,
+                               "import %s: layer %s: DiffID mismatch: the config says %s, its "
+                               "content hashes to %s",
                                file, p, dv->type == JSON_STRING ? dv->u.string : "?", lm->digest);
           if (rc < 0)
             break;
@@ -398,19 +409,26 @@ import_archive (struct store *s, const char *file, const char *ref, struct tong_
             rc = -1;
           mem[k].tmp[0] = '\0';
         }
-      if (rc == 0 && (mtext == NULL || sha256_buf (mtext, strlen (mtext), mdigest, err) < 0
-                      || store_put_blob (s, mdigest, mtext, strlen (mtext), err) < 0))
+      if (rc == 0
+          && (mtext == NULL || sha256_buf (mtext, strlen (mtext), mdigest, err) < 0
+              || store_put_blob (s, mdigest, mtext, strlen (mtext), err) < 0))
         rc = -1;
       size_t ntags = tags && tags->type == JSON_ARRAY ? tags->u.array.len : 0;
       if (rc == 0 && ref == NULL && ntags == 0)
         rc = tong_err_set (err, 0, "import %s: image %zu has no RepoTags: give a REF", file, i);
       for (size_t t = 0; rc == 0 && t < (ref ? 1 : ntags); t++)
         {
-          const char *tn = ref ? ref : (tags->u.array.items[t]->type == JSON_STRING ? tags->u.array.items[t]->u.string : "");
+          const char *tn = ref ? ref
+                               : (tags->u.array.items[t]->type == JSON_STRING
+                                      ? tags->u.array.items[t]->u.string
+                                      : "");
           cleanup_free char *name = image_canonical_name (tn, err);
-          struct store_new_entry add = { .name = name, .media_type = MT_OCI_MANIFEST,
-                                         .digest = mdigest, .size = (int64_t)strlen (mtext),
-                                         .os = jstr (cfg, "os"), .arch = jstr (cfg, "architecture"),
+          struct store_new_entry add = { .name = name,
+                                         .media_type = MT_OCI_MANIFEST,
+                                         .digest = mdigest,
+                                         .size = (int64_t)strlen (mtext),
+                                         .os = jstr (cfg, "os"),
+                                         .arch = jstr (cfg, "architecture"),
                                          .variant = jstr (cfg, "variant") };
           if (name == NULL || store_update_index (s, name, &add, err) < 0)
             rc = -1;
@@ -460,7 +478,8 @@ image_import (struct store *s, const char *src, const char *ref, struct tong_err
       if (asprintf (&layout, "%s/oci-layout", path) < 0)
         return tong_err_set (err, ENOMEM, "import");
       if (access (layout, R_OK) < 0)
-        return tong_err_set (err, 0, "import %s: not an OCI image layout (no oci-layout file)", path);
+        return tong_err_set (err, 0, "import %s: not an OCI image layout (no oci-layout file)",
+                             path);
       return import_layout (s, path, tag, ref, err);
     }
   if (tag)

@@ -35,7 +35,7 @@ open_store (bool writable, struct store *s, struct tong_err *err)
 #define PARSE_BEGIN(longopts, shortopts)                                                           \
   optind = 0;                                                                                      \
   opterr = 0;                                                                                      \
-  for (int _c; (_c = getopt_long (argc, argv, shortopts, longopts, NULL)) != -1;)              \
+  for (int _c; (_c = getopt_long (argc, argv, shortopts, longopts, NULL)) != -1;)                  \
     switch (_c)
 
 #define BAD_OPTION(err)                                                                            \
@@ -50,12 +50,10 @@ static int usage_of (const char *name);
 static int
 c_pull (int argc, char **argv, struct tong_err *err)
 {
-  static const struct option lo[] = { { "platform", required_argument, NULL, 'p' },
-                                      { "insecure", no_argument, NULL, 'k' },
-                                      { "authfile", required_argument, NULL, 'a' },
-                                      { "quiet", no_argument, NULL, 'q' },
-                                      { "help", no_argument, NULL, 'h' },
-                                      { NULL, 0, NULL, 0 } };
+  static const struct option lo[]
+      = { { "platform", required_argument, NULL, 'p' }, { "insecure", no_argument, NULL, 'k' },
+          { "authfile", required_argument, NULL, 'a' }, { "quiet", no_argument, NULL, 'q' },
+          { "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 } };
   struct pull_opts o = { 0 };
   PARSE_BEGIN (lo, "qh")
   {
@@ -205,10 +203,7 @@ static int
 c_rmi (int argc, char **argv, struct tong_err *err)
 {
   static const struct option lo[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-  PARSE_BEGIN (lo, "h")
-  {
-    BAD_OPTION (err)
-  }
+  PARSE_BEGIN (lo, "h") { BAD_OPTION (err) }
   if (argc == optind)
     return tong_err_set (err, 0, "rmi: want at least one REF");
   struct store s;
@@ -223,10 +218,7 @@ static int
 c_prune (int argc, char **argv, struct tong_err *err)
 {
   static const struct option lo[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-  PARSE_BEGIN (lo, "h")
-  {
-    BAD_OPTION (err)
-  }
+  PARSE_BEGIN (lo, "h") { BAD_OPTION (err) }
   if (argc != optind)
     return tong_err_set (err, 0, "prune: no arguments expected");
   struct store s;
@@ -265,10 +257,7 @@ static int
 c_import (int argc, char **argv, struct tong_err *err)
 {
   static const struct option lo[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-  PARSE_BEGIN (lo, "h")
-  {
-    BAD_OPTION (err)
-  }
+  PARSE_BEGIN (lo, "h") { BAD_OPTION (err) }
   if (argc - optind < 1 || argc - optind > 2)
     return tong_err_set (err, 0, "import: want SOURCE [REF]");
   struct store s;
@@ -295,12 +284,11 @@ registry_key (const char *arg)
 static int
 c_login (int argc, char **argv, struct tong_err *err)
 {
-  static const struct option lo[] = { { "username", required_argument, NULL, 'u' },
-                                      { "password-stdin", no_argument, NULL, 'P' },
-                                      { "authfile", required_argument, NULL, 'a' },
-                                      { "insecure", no_argument, NULL, 'k' },
-                                      { "help", no_argument, NULL, 'h' },
-                                      { NULL, 0, NULL, 0 } };
+  static const struct option lo[] = {
+    { "username", required_argument, NULL, 'u' }, { "password-stdin", no_argument, NULL, 'P' },
+    { "authfile", required_argument, NULL, 'a' }, { "insecure", no_argument, NULL, 'k' },
+    { "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 }
+  };
   const char *user = NULL, *authfile = NULL;
   bool from_stdin = false, insecure = false;
   PARSE_BEGIN (lo, "u:h")
@@ -383,7 +371,8 @@ static const struct command commands[] = {
   { "unpack", c_unpack, "write BUNDLE/rootfs and BUNDLE/config.json from a stored image",
     "unpack REF BUNDLE [--platform P] [-t|--tty] [--image-volumes tmpfs|ignore] [-e K=V]...\n"
     "       [--entrypoint CMD] [-u|--user USER[:GROUP]]" },
-  { "images", c_images, "list the stored images", "images [--digests] [-q|--quiet] [--format json]" },
+  { "images", c_images, "list the stored images",
+    "images [--digests] [-q|--quiet] [--format json]" },
   { "inspect", c_inspect, "print an image's manifest, config and platforms as JSON",
     "inspect REF [--platform P]" },
   { "rmi", c_rmi, "remove names (and the blobs no other name needs)", "rmi REF..." },
@@ -406,14 +395,15 @@ usage (FILE *f)
               "for `tong run`.\n\nCommands:\n");
   for (size_t i = 0; i < N_COMMANDS; i++)
     fprintf (f, "  %-8s %s\n", commands[i].name, commands[i].summary);
-  fprintf (f, "\nGlobal options:\n"
-              "  --root DIR     the image store (default $TONG_IMAGE_ROOT, else %s)\n"
-              "  -v, --version  print the version\n"
-              "  -h, --help     this text; `tong-image COMMAND --help` for a command\n"
-              "\nREF is [registry[:port]/]path[:tag][@sha256:hex]; without a registry the\n"
-              "default one: $TONG_IMAGE_REGISTRY, else default-registry in /etc/tong/image.conf,\n"
-              "else docker.io.\n",
-          STORE_DEFAULT_ROOT);
+  fprintf (f,
+           "\nGlobal options:\n"
+           "  --root DIR     the image store (default $TONG_IMAGE_ROOT, else %s)\n"
+           "  -v, --version  print the version\n"
+           "  -h, --help     this text; `tong-image COMMAND --help` for a command\n"
+           "\nREF is [registry[:port]/]path[:tag][@sha256:hex]; without a registry the\n"
+           "default one: $TONG_IMAGE_REGISTRY, else default-registry in /etc/tong/image.conf,\n"
+           "else docker.io.\n",
+           STORE_DEFAULT_ROOT);
 }
 
 static int

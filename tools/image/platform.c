@@ -35,10 +35,17 @@ platform_host (struct platform *p)
   {
     const char *machine, *arch, *variant;
   } map[] = {
-    { "x86_64", "amd64", "" },    { "aarch64", "arm64", "" },  { "armv7l", "arm", "v7" },
-    { "armv6l", "arm", "v6" },    { "i686", "386", "" },       { "i386", "386", "" },
-    { "ppc64le", "ppc64le", "" }, { "s390x", "s390x", "" },    { "riscv64", "riscv64", "" },
-    { "mips64", "mips64", "" },   { "loongarch64", "loong64", "" },
+    { "x86_64", "amd64", "" },
+    { "aarch64", "arm64", "" },
+    { "armv7l", "arm", "v7" },
+    { "armv6l", "arm", "v6" },
+    { "i686", "386", "" },
+    { "i386", "386", "" },
+    { "ppc64le", "ppc64le", "" },
+    { "s390x", "s390x", "" },
+    { "riscv64", "riscv64", "" },
+    { "mips64", "mips64", "" },
+    { "loongarch64", "loong64", "" },
   };
   memset (p, 0, sizeof *p);
   strcpy (p->os, "linux");
@@ -96,7 +103,8 @@ index_select (const struct json_value *index, const struct platform *want)
   for (size_t i = 0; m && m->type == JSON_ARRAY && i < m->u.array.len; i++)
     {
       const struct json_value *d = m->u.array.items[i];
-      if (media_is_manifest (jstr (d, "mediaType")) && platform_match (json_get (d, "platform"), want))
+      if (media_is_manifest (jstr (d, "mediaType"))
+          && platform_match (json_get (d, "platform"), want))
         return d;
     }
   return NULL;
@@ -138,7 +146,8 @@ manifest_media_type (const char *content_type, const struct json_value *doc)
 {
   const char *mt = jstr (doc, "mediaType");
   if (content_type && *content_type && strcmp (content_type, "application/json") != 0
-      && strcmp (content_type, "text/plain") != 0 && strcmp (content_type, "application/octet-stream") != 0)
+      && strcmp (content_type, "text/plain") != 0
+      && strcmp (content_type, "application/octet-stream") != 0)
     return content_type;
   if (mt)
     return mt;
@@ -220,15 +229,18 @@ resolve_manifest (struct store *s, struct image *img, const char *digest, const 
       if (d == NULL)
         {
           json_free (doc);
-          return tong_err_set (err, 0, "%s: no manifest for platform %s", img->name ? img->name : digest,
+          return tong_err_set (err, 0, "%s: no manifest for platform %s",
+                               img->name ? img->name : digest,
                                platform_string (want, pbuf, sizeof pbuf));
         }
       const char *md = jstr (d, "digest");
       if (md == NULL || !store_has_blob (s, md, -1))
         {
           json_free (doc);
-          return tong_err_set (err, 0, "%s: the manifest for platform %s is not in the store (pull it with --platform)",
-                               img->name ? img->name : digest, platform_string (want, pbuf, sizeof pbuf));
+          return tong_err_set (
+              err, 0,
+              "%s: the manifest for platform %s is not in the store (pull it with --platform)",
+              img->name ? img->name : digest, platform_string (want, pbuf, sizeof pbuf));
         }
       cleanup_free char *mdc = strdup (md);
       cleanup_free char *mtc = jstr (d, "mediaType") ? strdup (jstr (d, "mediaType")) : NULL;

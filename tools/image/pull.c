@@ -16,8 +16,8 @@
 struct progress
 {
   bool tty, quiet;
-  size_t n;        /* layers shown.  */
-  size_t line;     /* this layer's line (tty).  */
+  size_t n;    /* layers shown.  */
+  size_t line; /* this layer's line (tty).  */
   char id[16];
   uint64_t last_shown;
 };
@@ -194,7 +194,8 @@ image_pull (struct store *s, const char *refstr, const struct pull_opts *o, stru
     }
   if (strcmp (mt, MT_DOCKER_SCHEMA1) == 0 || strcmp (mt, MT_DOCKER_SCHEMA1_SIGNED) == 0)
     {
-      tong_err_set (err, 0, "%s: unsupported media type `%s` (Docker schema 1 is refused)", full, mt);
+      tong_err_set (err, 0, "%s: unsupported media type `%s` (Docker schema 1 is refused)", full,
+                    mt);
       goto out;
     }
   if (!media_is_manifest (mt))
@@ -296,8 +297,8 @@ image_pull (struct store *s, const char *refstr, const struct pull_opts *o, stru
   else
     {
       printf ("Digest: %s\n", top_digest);
-      printf ("Status: %s for %s\n", downloaded || !same ? "Downloaded newer image" : "Image is up to date",
-              name);
+      printf ("Status: %s for %s\n",
+              downloaded || !same ? "Downloaded newer image" : "Image is up to date", name);
       printf ("%s\n", name);
     }
   rc = 0;

@@ -153,8 +153,7 @@ image_ref_parse (const char *s, const char *default_registry, struct image_ref *
       if (!tag_valid (colon + 1))
         {
           image_ref_free (out);
-          return tong_err_set (err, 0, "invalid reference format `%s`: bad tag `%s`", s,
-                               colon + 1);
+          return tong_err_set (err, 0, "invalid reference format `%s`: bad tag `%s`", s, colon + 1);
         }
       out->tag = strdup (colon + 1);
     }
@@ -175,8 +174,7 @@ image_ref_parse (const char *s, const char *default_registry, struct image_ref *
   if (!registry_valid (registry))
     {
       image_ref_free (out);
-      return tong_err_set (err, 0, "invalid reference format `%s`: bad registry `%s`", s,
-                           registry);
+      return tong_err_set (err, 0, "invalid reference format `%s`: bad registry `%s`", s, registry);
     }
   if (!path_valid (name))
     {
@@ -219,8 +217,8 @@ char *
 image_ref_string (const struct image_ref *r)
 {
   char *s = NULL;
-  if (asprintf (&s, "%s/%s%s%s%s%s", r->registry, r->repo, r->tag ? ":" : "",
-                r->tag ? r->tag : "", r->digest ? "@" : "", r->digest ? r->digest : "")
+  if (asprintf (&s, "%s/%s%s%s%s%s", r->registry, r->repo, r->tag ? ":" : "", r->tag ? r->tag : "",
+                r->digest ? "@" : "", r->digest ? r->digest : "")
       < 0)
     return NULL;
   return s;

@@ -371,9 +371,9 @@ do_get (struct registry *r, const char *path, const char *accept, struct respons
         return tong_err_set (err, errno ? errno : EIO, "%s: %s: write to the store", r->ref_str,
                              what);
       if (resp->too_big)
-        return tong_err_set (err, 0, "%s: %s: size mismatch: the registry sent more than %llu bytes",
-                             r->ref_str, what,
-                             (unsigned long long)(resp->fd >= 0 ? resp->total : resp->max));
+        return tong_err_set (
+            err, 0, "%s: %s: size mismatch: the registry sent more than %llu bytes", r->ref_str,
+            what, (unsigned long long)(resp->fd >= 0 ? resp->total : resp->max));
       if (rc != CURLE_OK)
         return tong_err_set (err, 0, "%s: %s: %s: %s", r->ref_str, what, url,
                              curl_easy_strerror (rc));
@@ -386,8 +386,8 @@ do_get (struct registry *r, const char *path, const char *accept, struct respons
           hops--;
           continue;
         }
-      if (resp->status == 301 || resp->status == 302 || resp->status == 303
-          || resp->status == 307 || resp->status == 308)
+      if (resp->status == 301 || resp->status == 302 || resp->status == 303 || resp->status == 307
+          || resp->status == 308)
         {
           char *loc = NULL;
           curl_easy_getinfo (r->curl, CURLINFO_REDIRECT_URL, &loc);
@@ -395,8 +395,9 @@ do_get (struct registry *r, const char *path, const char *accept, struct respons
             return tong_err_set (err, 0, "%s: %s: %s", r->ref_str, what,
                                  loc ? "too many redirects" : "a redirect without a Location");
           if (!url_http_allowed (r, loc))
-            return tong_err_set (err, 0, "%s: %s: refusing the redirect to %s (plain HTTP to a remote host)",
-                                 r->ref_str, what, loc);
+            return tong_err_set (
+                err, 0, "%s: %s: refusing the redirect to %s (plain HTTP to a remote host)",
+                r->ref_str, what, loc);
           char *next = strdup (loc);
           if (next == NULL)
             return tong_err_set (err, ENOMEM, "url");
@@ -473,8 +474,7 @@ fetch_token (struct registry *r, const char *challenge, struct tong_err *err)
   if (tok == NULL || tok->type != JSON_STRING || !*tok->u.string)
     {
       json_free (doc);
-      return tong_err_set (err, 0, "%s: token from %s: no token in the answer", r->ref_str,
-                           realm);
+      return tong_err_set (err, 0, "%s: token from %s: no token in the answer", r->ref_str, realm);
     }
   int64_t expires = 60;
   const struct json_value *ex = json_get (doc, "expires_in");
@@ -509,7 +509,8 @@ answer_challenge (struct registry *r, const char *challenge, struct tong_err *er
       if (found == 0)
         return tong_err_set (err, 0, "%s: UNAUTHORIZED: %s needs credentials (tong-image login %s)",
                              r->ref_str, r->host, r->host);
-      if (asprintf (&plain, "%s:%s", user, pass) < 0 || !(b64 = auth_base64 (plain, strlen (plain))))
+      if (asprintf (&plain, "%s:%s", user, pass) < 0
+          || !(b64 = auth_base64 (plain, strlen (plain))))
         return tong_err_set (err, ENOMEM, "auth");
       free (r->auth_header);
       r->auth_header = NULL;
@@ -604,8 +605,8 @@ int
 registry_get_manifest (struct registry *r, const char *reference, const char *digest_want,
                        char **body, size_t *len, char **media_type, struct tong_err *err)
 {
-  static const char accept[] = "Accept: " MT_OCI_INDEX ", " MT_OCI_MANIFEST ", " MT_DOCKER_LIST
-                               ", " MT_DOCKER_MANIFEST;
+  static const char accept[]
+      = "Accept: " MT_OCI_INDEX ", " MT_OCI_MANIFEST ", " MT_DOCKER_LIST ", " MT_DOCKER_MANIFEST;
   if (ensure_ping (r, err) < 0)
     return -1;
   cleanup_free char *path = NULL;
@@ -650,8 +651,12 @@ registry_get_blob (struct registry *r, const char *digest, int64_t size, int fd,
   snprintf (what, sizeof what, "blob %.19s", digest);
   if (asprintf (&path, "%s/blobs/%s", r->repo, digest) < 0)
     return tong_err_set (err, ENOMEM, "url");
-  struct response resp = { .r = r, .fd = fd, .max = 1 << 20, .total = size > 0 ? size : 0,
-                           .progress = progress, .progress_data = data };
+  struct response resp = { .r = r,
+                           .fd = fd,
+                           .max = 1 << 20,
+                           .total = size > 0 ? size : 0,
+                           .progress = progress,
+                           .progress_data = data };
   int rc = do_get (r, path, NULL, &resp, what, err);
   free (resp.buf);
   if (rc < 0)
@@ -679,7 +684,8 @@ registry_get_blob_mem (struct registry *r, const char *digest, int64_t size, cha
   cleanup_free char *path = NULL;
   if (asprintf (&path, "%s/blobs/%s", r->repo, digest) < 0)
     return tong_err_set (err, ENOMEM, "url");
-  struct response resp = { .r = r, .fd = -1, .max = size >= 0 && size < CONFIG_MAX ? size : CONFIG_MAX };
+  struct response resp
+      = { .r = r, .fd = -1, .max = size >= 0 && size < CONFIG_MAX ? size : CONFIG_MAX };
   if (do_get (r, path, NULL, &resp, "config", err) < 0)
     {
       free (resp.buf);

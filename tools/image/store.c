@@ -120,8 +120,8 @@ store_open (const char *root, bool writable, struct store *s, struct tong_err *e
                  < 0)
         return tong_err_wrap (err, "image store %s", s->root);
       if (fstatat (s->dirfd, "index.json", &st, 0) < 0
-          && write_file_atomic_at (s->dirfd, "index.json", empty_index, strlen (empty_index),
-                                   0644, err)
+          && write_file_atomic_at (s->dirfd, "index.json", empty_index, strlen (empty_index), 0644,
+                                   err)
                  < 0)
         return tong_err_wrap (err, "image store %s", s->root);
       clean_ingest (s);
@@ -168,8 +168,7 @@ store_blob_open (struct store *s, const char *digest, struct tong_err *err)
 }
 
 int
-store_blob_read (struct store *s, const char *digest, char **out, size_t *len,
-                 struct tong_err *err)
+store_blob_read (struct store *s, const char *digest, char **out, size_t *len, struct tong_err *err)
 {
   cleanup_close int fd = store_blob_open (s, digest, err);
   if (fd < 0)

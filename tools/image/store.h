@@ -68,8 +68,7 @@ int store_list_blobs (struct store *s, char ***digests, int64_t **sizes, size_t 
                       struct tong_err *err);
 
 /* index.json's manifests, in order; ENTRIES points into S.  */
-int store_entries (struct store *s, struct store_entry **entries, size_t *n,
-                   struct tong_err *err);
+int store_entries (struct store *s, struct store_entry **entries, size_t *n, struct tong_err *err);
 /* Rewrite index.json without the entries named REMOVE (NULL: none) and
    with ADD appended (NULL: none).  */
 int store_update_index (struct store *s, const char *remove, const struct store_new_entry *add,

@@ -56,8 +56,9 @@ image_unpack (struct store *s, const char *ref, const char *bundle, const struct
   size_t nl = layers && layers->type == JSON_ARRAY ? layers->u.array.len : 0;
   if (diffs == NULL || diffs->type != JSON_ARRAY || diffs->u.array.len != nl)
     {
-      tong_err_set (err, 0, "%s: the config's rootfs.diff_ids do not match the manifest's %zu layers",
-                    ref, nl);
+      tong_err_set (err, 0,
+                    "%s: the config's rootfs.diff_ids do not match the manifest's %zu layers", ref,
+                    nl);
       image_free (&img);
       return -1;
     }
