@@ -231,6 +231,23 @@ build_images() {
   umoci config --image "$L:empty" --tag corrupt --config.cmd /random >/dev/null || return 1
   umoci raw add-layer --image "$L:corrupt" "$FIX/lc.tar" || return 1
 
+  # evil: an absolute symlink out of the rootfs, a file written through it,
+  # and a device node; dotdot: an entry with `..`.
+  EVIL_TARGET=$FIX/outside
+  # (The image has the target directory too: the write lands there, inside.)
+  mkdir -p "$FIX/le$EVIL_TARGET" "$EVIL_TARGET"
+  ln -s "$EVIL_TARGET" "$FIX/le/escape"
+  mknod "$FIX/le/null" c 1 3
+  mkdir -p "$FIX/le2/escape" && echo pwned >"$FIX/le2/escape/pwned"
+  local top=${EVIL_TARGET#/}
+  top=${top%%/*}
+  tar -C "$FIX/le" -cf "$FIX/le.tar" "$top" escape null && tar -C "$FIX/le2" -rf "$FIX/le.tar" escape/pwned || return 1
+  umoci config --image "$L:empty" --tag evil --config.cmd /x >/dev/null && umoci raw add-layer --image "$L:evil" "$FIX/le.tar" || return 1
+  echo x >"$FIX/escape"
+  (cd "$FIX/le2" && tar -P -cf "$FIX/dd.tar" --transform 's|^escape/pwned|../../escape|' escape/pwned) || return 1
+  umoci config --image "$L:empty" --tag dotdot --config.cmd /x >/dev/null && umoci raw add-layer --image "$L:dotdot" "$FIX/dd.tar" || return 1
+  rm -f "$FIX/escape"
+
   local sk=(skopeo copy -q --dest-tls-verify=false)
   "${sk[@]}" "oci:$L:base" "docker://$REG/test/busybox:v1" &&
     "${sk[@]}" "oci:$L:base" "docker://$REG/test/busybox:v1b" &&
@@ -240,7 +257,9 @@ build_images() {
     "${sk[@]}" "oci:$L:zstd" "docker://$REG/test/zstd:v1" &&
     "${sk[@]}" "oci:$L:plain" "docker://$REG/test/plain:v1" &&
     "${sk[@]}" --all "oci:$L:multi" "docker://$REG/test/multi:v1" &&
-    "${sk[@]}" "oci:$L:corrupt" "docker://$REG/test/corrupt:v1" || return 1
+    "${sk[@]}" "oci:$L:corrupt" "docker://$REG/test/corrupt:v1" &&
+    "${sk[@]}" "oci:$L:evil" "docker://$REG/test/evil:v1" &&
+    "${sk[@]}" "oci:$L:dotdot" "docker://$REG/test/dotdot:v1" || return 1
   # An artifact (not a container image): refused by media type.
   printf '{}' >"$FIX/art-config"
   local acd

@@ -399,6 +399,7 @@ while IFS= read -r line; do
   case ${line,,} in
     authorization:*) auth=${line#*: } ;;
     host:*) host=${line#*: } ;;
+    accept:*) echo "$path ${line#*: }" >>"$FAKE_DIR/accept" ;;
   esac
 done
 echo "$host $path auth=${auth:+yes}" >>"$FAKE_DIR/requests"
@@ -425,6 +426,7 @@ if [ -z "$auth" ]; then
 fi
 case $path in
   /v2/) reply "200 OK" application/json "$FAKE_DIR/empty.json" ;;
+  /v2/test/baddigest/manifests/*) reply "200 OK" application/vnd.oci.image.manifest.v1+json "$BLOBS/${BASE_DIGEST:7}" "Docker-Content-Digest: sha256:$(printf '0%.0s' {1..64})" ;;
   */manifests/*) reply "200 OK" application/vnd.oci.image.manifest.v1+json "$BLOBS/${BASE_DIGEST:7}" "Docker-Content-Digest: $BASE_DIGEST" ;;
   */blobs/$BASE_CONFIG) reply "200 OK" application/octet-stream "$BLOBS/${BASE_CONFIG:7}" ;;
   /v2/test/redir/blobs/$BASE_LAYER) reply "307 Temporary Redirect" text/plain "$FAKE_DIR/empty.json" "Location: http://127.0.0.2:5000/storage/layer" ;;
@@ -452,7 +454,7 @@ busybox nc -ll -p 5000 -e '$w/handler' & echo \$! >'$w/nc.pid'
 for i in \$(seq 50); do busybox nc -w 1 127.0.0.1 5000 </dev/null >/dev/null 2>&1 && break; sleep 0.1; done
 : >'$w/requests'
 i=0
-for ref in redir limited denied remote; do
+for ref in redir limited denied remote baddigest; do
   i=\$((i + 1))
   timeout 60 '$IMG' --root '$T/s'\$i pull --authfile '$w/auth.json' 127.0.0.1:5000/test/\$ref:v1 >'$w/'\$ref.out 2>'$w/'\$ref.err
   echo \$? >'$w/'\$ref.rc
@@ -475,11 +477,58 @@ EOF
   assert_contains "refused, not followed" "$(cat "$w/remote.err")" "refusing the redirect to http://192.0.2.1"
   assert_not_contains "192.0.2.1 was never asked" "$(cat "$w/requests")" "192.0.2.1"
   assert_false "no layer for the refused one" test -e "$T/s4/blobs/sha256/${BASE_LAYER:7}"
+  assert_eq "a wrong Docker-Content-Digest: exit 1" "$(cat "$w/baddigest.rc")" 1
+  assert_contains "manifest digest mismatch" "$(cat "$w/baddigest.err")" "manifest digest mismatch"
+  local acc
+  acc=$(grep -m1 '/manifests/' "$w/accept")
+  assert_contains "Accept: OCI index" "$acc" "application/vnd.oci.image.index.v1+json"
+  assert_contains "Accept: OCI manifest" "$acc" "application/vnd.oci.image.manifest.v1+json"
+  assert_contains "Accept: Docker manifest list" "$acc" "application/vnd.docker.distribution.manifest.list.v2+json"
+  assert_contains "Accept: Docker schema2" "$acc" "application/vnd.docker.distribution.manifest.v2+json"
   local tty
   tty=$(tr -d '\r' <"$w/tty.out")
   assert_contains "terminal: a progress bar" "$tty" "Downloading ["
   assert_contains "terminal: Pull complete" "$tty" "${BASE_LAYER:7:12}: Pull complete"
   assert_contains "terminal: the Status line" "$tty" "Status: Downloaded newer image for 127.0.0.1:5000/test/redir:v1"
+}
+
+test_concurrent() {
+  local s=$T/store BASE_GETS
+  BASE_GETS=$(reg_blob_gets "$BASE_LAYER")
+  "$IMG" --root "$s" pull -q "$REG/test/busybox:v1" >"$T/p1" 2>&1 &
+  local p1=$!
+  "$IMG" --root "$s" pull -q "$REG/test/conf:v1" >"$T/p2" 2>&1 &
+  local p2=$!
+  "$IMG" --root "$s" pull -q "$REG/test/wh:v1" >"$T/p3" 2>&1 &
+  local p3=$!
+  wait $p1; local r1=$?
+  wait $p2; local r2=$?
+  wait $p3; local r3=$?
+  assert_eq "three pulls at once succeed" "$r1 $r2 $r3" "0 0 0"
+  assert_eq "index.json has the three names" "$(jq '.manifests | length' "$s/index.json")" 3
+  local bad=0 f
+  for f in "$s"/blobs/sha256/*; do
+    [ "$(sha256sum <"$f" | cut -d' ' -f1)" = "${f##*/}" ] || bad=$((bad + 1))
+  done
+  assert_eq "every blob matches its name" "$bad" 0
+  assert_eq "the shared layer was fetched once more, not twice more" "$(reg_blob_gets "$BASE_LAYER")" "$((BASE_GETS + 1))"
+}
+
+test_escapes() {
+  local s=$T/store
+  mkdir -p "$T/outside"
+  sh_run "$IMG" --root "$s" pull "$REG/test/evil:v1" || { bail "pull" "$ERR"; return; }
+  sh_run "$IMG" --root "$s" unpack "$REG/test/evil:v1" "$B" --entrypoint /x
+  assert_ok "unpack of a layer writing through an absolute symlink"
+  assert_false "nothing written outside the rootfs" test -e "$EVIL_TARGET/pwned"
+  assert_true "the write stayed inside" test -f "$B/rootfs$EVIL_TARGET/pwned"
+  assert_eq "a device node" "$(stat -c '%F %t:%T' "$B/rootfs/null" 2>&1)" "character special file 1:3"
+  sh_run "$IMG" --root "$s" pull "$REG/test/dotdot:v1" || { bail "pull" "$ERR"; return; }
+  sh_run "$IMG" --root "$s" unpack "$REG/test/dotdot:v1" "$T/b2" --entrypoint /x
+  assert_fails "a layer entry with .. is refused"
+  assert_contains "it says so" "$ERR" ".."
+  assert_false "no rootfs left" test -e "$T/b2/rootfs"
+  assert_false "nothing written next to the bundle" test -e "$T/escape"
 }
 
 run_test pull_store test_pull_store
@@ -492,5 +541,7 @@ run_test rmi_prune_df test_rmi_prune_df
 run_test errors test_errors
 run_test store_corruption test_store_corruption
 run_test import test_import
+run_test concurrent test_concurrent
+run_test escapes test_escapes
 run_test killed_pull test_killed_pull
 run_test fake_registry test_fake_registry
