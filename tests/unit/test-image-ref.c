@@ -2,6 +2,7 @@
 #include "unit.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 #include "ref.h"
 
 static void
@@ -87,6 +88,21 @@ main (void)
   UNIT_STREQ (s, "registry.local:5000/team/app:latest", "canonical string");
   free (s);
   image_ref_free (&r);
+  /* The config file, then the environment over it.  */
+  char conf[] = "/tmp/tong-image-conf.XXXXXX";
+  int fd = mkstemp (conf);
+  if (fd >= 0)
+    {
+      const char text[] = "# tong-image\ndefault-registry = registry.example.test:5000\n";
+      UNIT_CHECK (write (fd, text, sizeof text - 1) == (ssize_t)(sizeof text - 1),
+                  "write the config", "short");
+      close (fd);
+    }
+  unsetenv ("TONG_IMAGE_REGISTRY");
+  setenv ("TONG_IMAGE_CONFIG", conf, 1);
+  UNIT_STREQ (image_default_registry (), "registry.example.test:5000",
+              "default-registry from the config file");
+  unlink (conf);
   setenv ("TONG_IMAGE_REGISTRY", "mirror.test", 1);
   UNIT_STREQ (image_default_registry (), "mirror.test", "TONG_IMAGE_REGISTRY sets the default");
 

@@ -28,6 +28,12 @@ tests_unit_test_image_ref_SOURCES = tests/unit/test-image-ref.c tests/unit/unit.
 	tools/image/ref.c tools/image/ref.h
 tests_unit_test_image_ref_CFLAGS = $(IMAGE_CFLAGS) -I$(top_srcdir)/tools/image
 tests_unit_test_image_ref_LDADD = libtongcommon.a $(YAJL_LIBS)
+check_PROGRAMS += tests/unit/test-image-store
+tests_unit_test_image_store_SOURCES = tests/unit/test-image-store.c tests/unit/unit.h \
+	tools/image/store.c tools/image/digest.c tools/image/ref.c tools/image/platform.c
+tests_unit_test_image_store_CFLAGS = $(IMAGE_CFLAGS) -I$(top_srcdir)/tools/image
+tests_unit_test_image_store_LDADD = libtongcommon.a $(CRYPTO_LIBS) $(YAJL_LIBS)
+
 man1_MANS += man/tong-image.1
 endif
 
