@@ -27,7 +27,7 @@ _tong_image ()
     --root) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     --authfile) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --platform) COMPREPLY=($(compgen -W "linux/amd64 linux/arm64 linux/arm/v7 linux/386 linux/ppc64le linux/s390x linux/riscv64" -- "$cur")); return ;;
-    --image-volumes) COMPREPLY=($(compgen -W "tmpfs ignore" -- "$cur")); return ;;
+    --image-volumes) COMPREPLY=($(compgen -W "anonymous tmpfs ignore" -- "$cur")); return ;;
     --format) COMPREPLY=($(compgen -W "json" -- "$cur")); return ;;
     -e | --env | --entrypoint | -u | --user | --username) return ;;
   esac

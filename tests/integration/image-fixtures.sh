@@ -209,6 +209,9 @@ build_images() {
     data/.wh.a opq/new opq/.wh..wh..opq opq/later data/.wh.sub lib2/added || return 1
   umoci config --image "$L:base" --tag wh >/dev/null || return 1
   umoci raw add-layer --image "$L:wh" "$FIX/l2.tar" && umoci raw add-layer --image "$L:wh" "$FIX/l3.tar" || return 1
+  # vol: wh's tree with /data a volume.
+  umoci config --image "$L:wh" --tag vol --config.volume /data --config.entrypoint /bin/sh \
+    --config.cmd -c --config.cmd 'cat /data/b && echo written >/data/new' >/dev/null || return 1
   # zstd and uncompressed copies of base.
   recompress "$L" base zstd zstd && recompress "$L" base plain plain || return 1
   # arm64: base's layer with an arm64 config; multi: an index listing arm64 first.
@@ -253,6 +256,7 @@ build_images() {
     "${sk[@]}" "oci:$L:base" "docker://$REG/test/busybox:v1b" &&
     "${sk[@]}" "oci:$L:conf" "docker://$REG/test/conf:v1" &&
     "${sk[@]}" "oci:$L:wh" "docker://$REG/test/wh:v1" &&
+    "${sk[@]}" "oci:$L:vol" "docker://$REG/test/vol:v1" &&
     "${sk[@]}" --format v2s2 "oci:$L:base" "docker://$REG/test/docker:v1" &&
     "${sk[@]}" "oci:$L:zstd" "docker://$REG/test/zstd:v1" &&
     "${sk[@]}" "oci:$L:plain" "docker://$REG/test/plain:v1" &&

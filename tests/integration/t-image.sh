@@ -105,7 +105,10 @@ test_config() {
   assert_eq "exposedPorts annotation" "$(jq -r '.annotations["org.opencontainers.image.exposedPorts"]' "$c")" "8080/tcp"
   assert_eq "volumes annotation" "$(jq -r '.annotations["io.tong.image.volumes"]' "$c")" "/data"
   assert_eq "stopSignal annotation" "$(jq -r '.annotations["org.opencontainers.image.stopSignal"]' "$c")" "SIGINT"
-  assert_eq "a tmpfs for the volume" "$(jq -r '.mounts[] | select(.destination == "/data") | .type' "$c")" "tmpfs"
+  local vid
+  vid=$(printf /data | sha256sum | cut -c1-12)
+  assert_eq "an anonymous volume by default" "$(jq -c '.mounts[] | select(.destination == "/data") | [.type, .source]' "$c")" "[\"bind\",\"volumes/$vid\"]"
+  assert_true "its directory in the bundle" test -d "$B/volumes/$vid"
   tong_to "$T/run.out" run -b "$B" "$ID"
   assert_ok "tong run"
   assert_eq "the process sees env, user, groups, cwd" "$OUT" "over 1 1000 1000 2000 /work"
@@ -540,7 +543,30 @@ run_test platforms test_platforms
 run_test rmi_prune_df test_rmi_prune_df
 run_test errors test_errors
 run_test store_corruption test_store_corruption
+test_volumes() {
+  local s=$T/store vid
+  vid=$(printf /data | sha256sum | cut -c1-12)
+  sh_run "$IMG" --root "$s" pull "$REG/test/vol:v1" || { bail "pull" "$ERR"; return; }
+  sh_run "$IMG" --root "$s" unpack "$REG/test/vol:v1" "$B"
+  assert_ok "unpack of an image with a volume" || return
+  assert_eq "the volume holds the image's content" "$(cat "$B/volumes/$vid/b" 2>&1)" "b"
+  assert_eq "the rootfs keeps an empty mount point" "$(ls -A "$B/rootfs/data" | wc -l)" 0
+  assert_eq "with the same owner and mode" "$(stat -c '%u:%g %a' "$B/rootfs/data")" "$(stat -c '%u:%g %a' "$B/volumes/$vid")"
+  tong_to "$T/run.out" run -b "$B" "$ID"
+  assert_ok "tong run"
+  assert_eq "the container reads the seeded volume" "$OUT" "b"
+  assert_eq "and writes to it (outside the rootfs)" "$(cat "$B/volumes/$vid/new" 2>&1)" "written"
+  sh_run "$IMG" --root "$s" unpack "$REG/test/vol:v1" "$T/b2" --image-volumes tmpfs
+  assert_ok "unpack --image-volumes tmpfs"
+  assert_eq "a tmpfs instead" "$(jq -r '.mounts[] | select(.destination == "/data") | .type' "$T/b2/config.json")" "tmpfs"
+  assert_eq "the content stays in the rootfs" "$(cat "$T/b2/rootfs/data/b" 2>&1)" "b"
+  assert_false "no volumes dir" test -e "$T/b2/volumes"
+  sh_run "$IMG" --root "$s" unpack "$REG/test/vol:v1" "$T/b3" --image-volumes bogus
+  assert_fails "an unknown --image-volumes mode fails"
+}
+
 run_test import test_import
+run_test volumes test_volumes
 run_test concurrent test_concurrent
 run_test escapes test_escapes
 run_test killed_pull test_killed_pull

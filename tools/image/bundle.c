@@ -457,13 +457,21 @@ bundle_write_config (int bundle_fd, int rootfs_fd, const struct image *img,
   for (size_t i = 0; i < sizeof default_mounts / sizeof default_mounts[0]; i++)
     write_mount (w, &default_mounts[i]);
   const struct json_value *vols = json_get (cfg, "Volumes");
-  if (vols && vols->type == JSON_OBJECT && o->volumes && strcmp (o->volumes, "tmpfs") == 0)
-    for (size_t i = 0; i < vols->u.object.len; i++)
-      {
-        struct mount_def m
-            = { vols->u.object.keys[i], "tmpfs", "tmpfs", { "nosuid", "nodev", "mode=755", NULL } };
-        write_mount (w, &m);
-      }
+  bool tmpfs = o->volumes && strcmp (o->volumes, "tmpfs") == 0;
+  bool anon = o->volumes && strcmp (o->volumes, "anonymous") == 0;
+  for (size_t i = 0; vols && vols->type == JSON_OBJECT && (tmpfs || anon) && i < vols->u.object.len;
+       i++)
+    {
+      char id[16], source[32];
+      volume_id (vols->u.object.keys[i], id);
+      snprintf (source, sizeof source, "volumes/%s", id);
+      struct mount_def t
+          = { vols->u.object.keys[i], "tmpfs", "tmpfs", { "nosuid", "nodev", "mode=755", NULL } };
+      /* A relative source: the runtime resolves it in the bundle.  */
+      struct mount_def b
+          = { vols->u.object.keys[i], "bind", source, { "rbind", "rprivate", NULL } };
+      write_mount (w, tmpfs ? &t : &b);
+    }
   json_w_arr_end (w);
   write_annotations (w, img);
   json_w_key (w, "linux");

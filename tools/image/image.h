@@ -70,7 +70,7 @@ struct unpack_opts
 {
   const char *platform;
   bool tty;
-  const char *volumes; /* "tmpfs" or "ignore".  */
+  const char *volumes; /* "anonymous", "tmpfs" or "ignore".  */
   char **env;          /* K=V, NULL-ended.  */
   size_t n_env;
   const char *entrypoint; /* NULL: the image's; "" clears it.  */
@@ -85,6 +85,8 @@ int image_import (struct store *s, const char *src, const char *ref, struct tong
    rootfs ROOTFS_FD, checking DIFF_ID and DIGEST.  */
 int layer_apply (int rootfs_fd, int layer_fd, const char *digest, const char *diff_id,
                  struct tong_err *err);
+/* BUNDLE/volumes/ID for the image volume PATH (unpack.c).  */
+void volume_id (const char *path, char out[16]);
 /* config.json from the image config (bundle.c).  */
 int bundle_write_config (int bundle_fd, int rootfs_fd, const struct image *img,
                          const struct unpack_opts *o, struct tong_err *err);

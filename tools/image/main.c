@@ -92,7 +92,7 @@ c_unpack (int argc, char **argv, struct tong_err *err)
                                       { "user", required_argument, NULL, 'u' },
                                       { "help", no_argument, NULL, 'h' },
                                       { NULL, 0, NULL, 0 } };
-  struct unpack_opts o = { .volumes = "tmpfs" };
+  struct unpack_opts o = { .volumes = "anonymous" };
   cleanup_free char **env = calloc (argc + 1, sizeof (char *));
   if (env == NULL)
     return tong_err_set (err, ENOMEM, "unpack");
@@ -369,7 +369,8 @@ static const struct command commands[] = {
   { "pull", c_pull, "download an image from a registry into the store",
     "pull REF [--platform OS/ARCH[/VARIANT]] [--insecure] [--authfile FILE] [-q|--quiet]" },
   { "unpack", c_unpack, "write BUNDLE/rootfs and BUNDLE/config.json from a stored image",
-    "unpack REF BUNDLE [--platform P] [-t|--tty] [--image-volumes tmpfs|ignore] [-e K=V]...\n"
+    "unpack REF BUNDLE [--platform P] [-t|--tty] [--image-volumes anonymous|tmpfs|ignore] [-e "
+    "K=V]...\n"
     "       [--entrypoint CMD] [-u|--user USER[:GROUP]]" },
   { "images", c_images, "list the stored images",
     "images [--digests] [-q|--quiet] [--format json]" },
