@@ -90,6 +90,14 @@ setup_auth() {
     service: tong-test" "$OPEN_DATA" || return 1
   SILLY=127.0.0.1:$REG_PORT
   SILLY_LOG=$REG_LOG
+
+  # HTTPS: a certificate for 127.0.0.1 that only SSL_CERT_FILE makes trusted.
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$FIX/tls.key" -out "$FIX/tls.crt" -days 2 \
+    -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1 || return 1
+  start_registry tls "  tls:
+    certificate: $FIX/tls.crt
+    key: $FIX/tls.key" "$OPEN_DATA" || return 1
+  TLS=127.0.0.1:$REG_PORT
 }
 if ! setup_auth >"$FIX/auth.log" 2>&1; then
   echo "not ok $AREA: set up the auth registries: $(tail -c 400 "$FIX/auth.log" | tr '\n' ' ')"
@@ -159,6 +167,18 @@ test_silly() {
   assert_true "the realm was asked for a token" grep -q 'url:/silly' "$TOKEN_LOG"
 }
 
+test_tls() {
+  local s=$T/store
+  sh_run env SSL_CERT_FILE="$FIX/tls.crt" "$IMG" --root "$s" pull "$TLS/test/busybox:v1"
+  assert_ok "pull over HTTPS with the CA from SSL_CERT_FILE"
+  assert_contains "the digest" "$OUT" "Digest: $BASE_DIGEST"
+  sh_run env SSL_CERT_FILE=/nonexistent "$IMG" --root "$T/s2" pull "$TLS/test/busybox:v1"
+  assert_fails "an untrusted certificate fails"
+  assert_contains "it says HTTPS failed" "$ERR" "HTTPS failed"
+  assert_eq "nothing recorded" "$(jq '.manifests | length' "$T/s2/index.json")" 0
+}
+
+run_test tls test_tls
 run_test basic test_basic
 run_test token test_token
 run_test silly test_silly

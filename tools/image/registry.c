@@ -231,6 +231,12 @@ setup (struct registry *r, struct response *resp, const char *url, struct curl_s
   curl_easy_setopt (c, CURLOPT_PROTOCOLS_STR, "http,https");
 #endif
   curl_easy_setopt (c, CURLOPT_USERAGENT, "tong-image/" PACKAGE_VERSION);
+  /* The CA certificates: OpenSSL's and Go's variables, as skopeo honours them.  */
+  const char *ca = getenv ("SSL_CERT_FILE"), *cadir = getenv ("SSL_CERT_DIR");
+  if (ca && *ca)
+    curl_easy_setopt (c, CURLOPT_CAINFO, ca);
+  if (cadir && *cadir)
+    curl_easy_setopt (c, CURLOPT_CAPATH, cadir);
   curl_easy_setopt (c, CURLOPT_CONNECTTIMEOUT, 30L);
   /* A stalled transfer: under 1 byte/s for a minute.  */
   curl_easy_setopt (c, CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -585,10 +591,19 @@ registry_ping (struct registry *r, struct tong_err *err)
   /* HTTPS first; plain HTTP where it is allowed and HTTPS did not connect.  */
   if (rc < 0 && resp.status == 0 && r->http_ok && strcmp (r->scheme, "https") == 0)
     {
+      struct tong_err https_err = *err;
       free (r->scheme);
       r->scheme = strdup ("http");
       resp.len = 0;
       rc = do_get (r, "", NULL, &resp, "ping", err);
+      /* Both failed: the HTTPS reason is the one that matters.  */
+      if (rc < 0)
+        {
+          char plain[TONG_ERR_MSG_MAX];
+          snprintf (plain, sizeof plain, "%s", err->msg);
+          *err = https_err;
+          tong_err_wrap (err, "HTTPS failed (and then plain HTTP: %.400s)", plain);
+        }
     }
   free (resp.buf);
   r->scheme_known = true;
