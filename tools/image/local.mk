@@ -34,8 +34,41 @@ tests_unit_test_image_store_SOURCES = tests/unit/test-image-store.c tests/unit/u
 tests_unit_test_image_store_CFLAGS = $(IMAGE_CFLAGS) -I$(top_srcdir)/tools/image
 tests_unit_test_image_store_LDADD = libtongcommon.a $(CRYPTO_LIBS) $(YAJL_LIBS)
 
-man1_MANS += man/tong-image.1
+man1_MANS += man/tong-image.1 \
+	man/tong-image-pull.1 \
+	man/tong-image-unpack.1 \
+	man/tong-image-images.1 \
+	man/tong-image-inspect.1 \
+	man/tong-image-rmi.1 \
+	man/tong-image-prune.1 \
+	man/tong-image-df.1 \
+	man/tong-image-import.1 \
+	man/tong-image-login.1 \
+	man/tong-image-logout.1
 endif
 
-EXTRA_DIST += man/tong-image.1 man/tong-image.1.md contrib/completions/tong-image.bash contrib/deps.d/image.list \
+EXTRA_DIST += \
+	man/tong-image.1 \
+	man/tong-image.1.md \
+	man/tong-image-pull.1 \
+	man/tong-image-pull.1.md \
+	man/tong-image-unpack.1 \
+	man/tong-image-unpack.1.md \
+	man/tong-image-images.1 \
+	man/tong-image-images.1.md \
+	man/tong-image-inspect.1 \
+	man/tong-image-inspect.1.md \
+	man/tong-image-rmi.1 \
+	man/tong-image-rmi.1.md \
+	man/tong-image-prune.1 \
+	man/tong-image-prune.1.md \
+	man/tong-image-df.1 \
+	man/tong-image-df.1.md \
+	man/tong-image-import.1 \
+	man/tong-image-import.1.md \
+	man/tong-image-login.1 \
+	man/tong-image-login.1.md \
+	man/tong-image-logout.1 \
+	man/tong-image-logout.1.md \
+	contrib/completions/tong-image.bash contrib/deps.d/image.list \
 	tests/integration/t-image.sh tests/integration/t-image-auth.sh tests/integration/image-fixtures.sh
