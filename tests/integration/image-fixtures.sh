@@ -5,7 +5,7 @@
 # pid when the file ends.  Nothing here talks to anything but 127.0.0.1.
 
 IMG=${TONG_IMAGE:-$TOP/tong-image}
-for tool in docker-registry skopeo umoci zstd curl htpasswd openssl; do
+for tool in docker-registry skopeo umoci zstd curl htpasswd openssl setfattr getfattr; do
   if ! command -v "$tool" >/dev/null 2>&1; then
     echo "not ok $AREA: missing tool $tool (run contrib/install-deps.sh)"
     exit 1
@@ -196,7 +196,12 @@ build_images() {
   echo old >"$l2/usr/lib2/old"
   ln -s usr/lib2 "$l2/lib2"
   touch -d @1000000000 "$l2/data/b"
-  tar --numeric-owner -C "$l2" -cf "$FIX/l2.tar" data opq usr lib2 || return 1
+  echo x >"$l2/data/xattr"
+  setfattr -n user.tong -v kept "$l2/data/xattr" || return 1
+  tar --numeric-owner --xattrs --xattrs-include='user.*' -C "$l2" -cf "$FIX/l2.tar" data opq usr lib2 || return 1
+  # An owner whose name the host knows with another uid: the number wins.
+  mkdir -p "$FIX/l2b/data" && echo n >"$FIX/l2b/data/named"
+  tar -C "$FIX/l2b" -rf "$FIX/l2.tar" --owner=daemon:4444 --group=daemon:4545 data/named || return 1
   mkdir -p "$l3/data" "$l3/opq" "$l3/lib2"
   : >"$l3/data/.wh.a"
   : >"$l3/data/.wh.sub"

@@ -146,6 +146,8 @@ test_whiteouts() {
   assert_eq "hard link kept" "$(stat -c %i "$r/data/b")" "$(stat -c %i "$r/data/b-link")"
   assert_eq "owner kept (numeric)" "$(stat -c %u:%g "$r/data/owned")" "4242:4343"
   assert_eq "mtime kept" "$(stat -c %Y "$r/data/b")" "1000000000"
+  assert_eq "a user xattr kept" "$(getfattr --absolute-names --only-values -n user.tong "$r/data/xattr" 2>&1)" "kept"
+  assert_eq "numeric owner, not the host's uid for the name" "$(stat -c %u:%g "$r/data/named")" "4444:4545"
   umoci unpack --image "$FIX/oci:wh" "$T/ref" >/dev/null 2>&1 || { bail "umoci unpack" "failed"; return; }
   assert_eq "tree equals umoci unpack" "$(tree_listing "$r")" "$(tree_listing "$T/ref/rootfs")"
 }
@@ -299,6 +301,14 @@ test_import() {
   tong_to "$T/run.out" run -b "$T/b2" "$ID"
   assert_eq "tong run of the imported image" "$OUT" "bar 1000 1000 2000 /work"
 
+  # An index from a layout: both platforms' manifests come along.
+  sh_run "$IMG" --root "$s" import "$FIX/oci:multi" localhost/multi:v1
+  assert_ok "import of an index"
+  sh_run "$IMG" --root "$s" inspect --platform linux/arm64 localhost/multi:v1
+  assert_eq "its arm64 image" "$(printf '%s' "$OUT" | jq -r .Config.architecture)" "arm64"
+  sh_run "$IMG" --root "$s" inspect localhost/multi:v1
+  assert_eq "and the host's" "$(printf '%s' "$OUT" | jq -r .Config.architecture)" "$HOST_ARCH"
+
   # A layer whose content does not match the config's DiffID.
   mkdir -p "$T/x" && tar -C "$T/x" -xf "$T/a.tar" || { bail "untar" "failed"; return; }
   local layer
@@ -432,6 +442,7 @@ case $path in
   /v2/test/baddigest/manifests/*) reply "200 OK" application/vnd.oci.image.manifest.v1+json "$BLOBS/${BASE_DIGEST:7}" "Docker-Content-Digest: sha256:$(printf '0%.0s' {1..64})" ;;
   */manifests/*) reply "200 OK" application/vnd.oci.image.manifest.v1+json "$BLOBS/${BASE_DIGEST:7}" "Docker-Content-Digest: $BASE_DIGEST" ;;
   */blobs/$BASE_CONFIG) reply "200 OK" application/octet-stream "$BLOBS/${BASE_CONFIG:7}" ;;
+  /v2/test/bigger/blobs/$BASE_LAYER) reply "200 OK" application/octet-stream "$FAKE_DIR/bigger" ;;
   /v2/test/redir/blobs/$BASE_LAYER) reply "307 Temporary Redirect" text/plain "$FAKE_DIR/empty.json" "Location: http://127.0.0.2:5000/storage/layer" ;;
   /v2/test/remote/blobs/$BASE_LAYER) reply "307 Temporary Redirect" text/plain "$FAKE_DIR/empty.json" "Location: http://192.0.2.1:5000/storage/layer" ;;
   *) reply "404 Not Found" application/json "$FAKE_DIR/empty.json" ;;
@@ -457,7 +468,8 @@ busybox nc -ll -p 5000 -e '$w/handler' & echo \$! >'$w/nc.pid'
 for i in \$(seq 50); do busybox nc -w 1 127.0.0.1 5000 </dev/null >/dev/null 2>&1 && break; sleep 0.1; done
 : >'$w/requests'
 i=0
-for ref in redir limited denied remote baddigest; do
+{ cat "\$BLOBS/\${BASE_LAYER:7}"; printf junk; } >'$w/bigger'
+for ref in redir limited denied remote baddigest bigger; do
   i=\$((i + 1))
   timeout 60 '$IMG' --root '$T/s'\$i pull --authfile '$w/auth.json' 127.0.0.1:5000/test/\$ref:v1 >'$w/'\$ref.out 2>'$w/'\$ref.err
   echo \$? >'$w/'\$ref.rc
@@ -480,6 +492,10 @@ EOF
   assert_contains "refused, not followed" "$(cat "$w/remote.err")" "refusing the redirect to http://192.0.2.1"
   assert_not_contains "192.0.2.1 was never asked" "$(cat "$w/requests")" "192.0.2.1"
   assert_false "no layer for the refused one" test -e "$T/s4/blobs/sha256/${BASE_LAYER:7}"
+  assert_eq "a layer longer than the manifest says: exit 1" "$(cat "$w/bigger.rc")" 1
+  assert_contains "size mismatch" "$(cat "$w/bigger.err")" "size mismatch"
+  assert_false "no layer stored" test -e "$T/s6/blobs/sha256/${BASE_LAYER:7}"
+  assert_eq "nothing in ingest/" "$(ls -A "$T/s6/ingest" | wc -l)" 0
   assert_eq "a wrong Docker-Content-Digest: exit 1" "$(cat "$w/baddigest.rc")" 1
   assert_contains "manifest digest mismatch" "$(cat "$w/baddigest.err")" "manifest digest mismatch"
   local acc
