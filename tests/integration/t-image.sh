@@ -439,6 +439,9 @@ if [ -z "$auth" ]; then
 fi
 case $path in
   /v2/) reply "200 OK" application/json "$FAKE_DIR/empty.json" ;;
+  /v2/test/schema1/manifests/*)
+    printf '{"schemaVersion":1,"name":"test/schema1","tag":"v1","architecture":"amd64","fsLayers":[],"history":[]}' >"$FAKE_DIR/s1.json"
+    reply "200 OK" application/vnd.docker.distribution.manifest.v1+prettyjws "$FAKE_DIR/s1.json" ;;
   /v2/test/baddigest/manifests/*) reply "200 OK" application/vnd.oci.image.manifest.v1+json "$BLOBS/${BASE_DIGEST:7}" "Docker-Content-Digest: sha256:$(printf '0%.0s' {1..64})" ;;
   */manifests/*) reply "200 OK" application/vnd.oci.image.manifest.v1+json "$BLOBS/${BASE_DIGEST:7}" "Docker-Content-Digest: $BASE_DIGEST" ;;
   */blobs/$BASE_CONFIG) reply "200 OK" application/octet-stream "$BLOBS/${BASE_CONFIG:7}" ;;
@@ -469,7 +472,7 @@ for i in \$(seq 50); do busybox nc -w 1 127.0.0.1 5000 </dev/null >/dev/null 2>&
 : >'$w/requests'
 i=0
 { cat "\$BLOBS/\${BASE_LAYER:7}"; printf junk; } >'$w/bigger'
-for ref in redir limited denied remote baddigest bigger; do
+for ref in redir limited denied remote baddigest bigger schema1; do
   i=\$((i + 1))
   timeout 60 '$IMG' --root '$T/s'\$i pull --authfile '$w/auth.json' 127.0.0.1:5000/test/\$ref:v1 >'$w/'\$ref.out 2>'$w/'\$ref.err
   echo \$? >'$w/'\$ref.rc
@@ -496,6 +499,8 @@ EOF
   assert_contains "size mismatch" "$(cat "$w/bigger.err")" "size mismatch"
   assert_false "no layer stored" test -e "$T/s6/blobs/sha256/${BASE_LAYER:7}"
   assert_eq "nothing in ingest/" "$(ls -A "$T/s6/ingest" | wc -l)" 0
+  assert_eq "a Docker schema 1 manifest: exit 1" "$(cat "$w/schema1.rc")" 1
+  assert_contains "refused by media type" "$(cat "$w/schema1.err")" "unsupported media type \`application/vnd.docker.distribution.manifest.v1+prettyjws\`"
   assert_eq "a wrong Docker-Content-Digest: exit 1" "$(cat "$w/baddigest.rc")" 1
   assert_contains "manifest digest mismatch" "$(cat "$w/baddigest.err")" "manifest digest mismatch"
   local acc

@@ -153,9 +153,10 @@ child_fail (int errfd, const char *fmt, ...)
 static int
 opaque (const struct pathset *set, const char *dir, int errfd)
 {
-  int fd = open (*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  /* Not through a symlink: the layer's directory replaces it.  */
+  int fd = open (*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
-    return errno == ENOENT ? 0 : -1;
+    return errno == ENOENT || errno == ELOOP || errno == ENOTDIR ? 0 : -1;
   DIR *d = fdopendir (fd);
   if (d == NULL)
     {
@@ -230,6 +231,10 @@ static void __attribute__ ((noreturn)) child_extract (int rootfs_fd, int datafd,
 {
   if (fchdir (rootfs_fd) < 0 || chroot (".") < 0 || chdir ("/") < 0)
     child_fail (errfd, "chroot into the rootfs: %s", strerror (errno));
+  /* No descriptor from outside (the store, the rootfs) stays open in here.  */
+  for (int fd = 3; fd < 1024; fd++)
+    if (fd != datafd && fd != errfd)
+      close (fd);
   umask (0);
   struct archive *a = archive_read_new ();
   struct archive *w = archive_write_disk_new ();
