@@ -37,9 +37,9 @@ case $(uname -m) in
 esac
 
 # start_registry NAME [YAML [DATA]]: a registry whose storage (or DATA) and
-# log are under $FIX/NAME, listening on a free port of 127.0.0.1 (the kernel
-# picks it: http.addr 127.0.0.1:0, read back from the log).  Sets REG_PORT,
-# REG_LOG, REG_DATA.
+# log are under $FIX/NAME, listening on a free port of 127.0.0.1 (or
+# $REG_ADDR: [::1]) that the kernel picks (http.addr 127.0.0.1:0, read back
+# from the log).  Sets REG_PORT, REG_LOG, REG_DATA.
 start_registry() {
   local name=$1 extra=${2:-} d=$FIX/$1 i
   local data=${3:-$d/data}
@@ -56,7 +56,7 @@ storage:
   delete:
     enabled: true
 http:
-  addr: 127.0.0.1:0
+  addr: "${REG_ADDR:-127.0.0.1}:0"
   secret: tong-image-tests
 $extra
 EOF
@@ -65,7 +65,7 @@ EOF
   docker-registry serve "$d/config.yml" >"$REG_LOG" 2>&1 </dev/null &
   REG_PIDS+=($!)
   for ((i = 0; i < 100; i++)); do
-    REG_PORT=$(grep -o 'listening on 127\.0\.0\.1:[0-9]*' "$REG_LOG" | head -1 | cut -d: -f2)
+    REG_PORT=$(grep -o 'listening on [^ "]*:[0-9]*' "$REG_LOG" | head -1 | sed 's/.*://')
     [ -n "$REG_PORT" ] && return 0
     sleep 0.1
   done

@@ -555,6 +555,16 @@ test_escapes() {
   assert_false "nothing written next to the bundle" test -e "$T/escape"
 }
 
+# ::1, where the host has it (no line at all where it has not).
+test_ipv6() {
+  local data=$REG_DATA
+  REG_ADDR='[::1]' start_registry v6 "" "$data" >"$T/v6.log" 2>&1 || { bail "registry on ::1" "$(cat "$T/v6.log")"; return; }
+  defer "kill ${REG_PIDS[-1]}"
+  sh_run "$IMG" --root "$T/store" pull "[::1]:$REG_PORT/test/busybox:v1"
+  assert_ok "pull from a registry on [::1]"
+  assert_contains "the digest" "$OUT" "Digest: $BASE_DIGEST"
+}
+
 run_test pull_store test_pull_store
 run_test unpack_run test_unpack_run
 run_test config test_config
@@ -592,3 +602,6 @@ run_test concurrent test_concurrent
 run_test escapes test_escapes
 run_test killed_pull test_killed_pull
 run_test fake_registry test_fake_registry
+if ip -6 addr show dev lo 2>/dev/null | grep -q 'inet6 ::1/128'; then
+  run_test ipv6 test_ipv6
+fi
