@@ -433,6 +433,26 @@ case $path in
   /v2/test/limited/*) reply "429 Too Many Requests" application/json "$FAKE_DIR/429.json" "Retry-After: 42"; exit ;;
   /v2/test/denied/*) reply "403 Forbidden" application/json "$FAKE_DIR/403.json"; exit ;;
 esac
+# Bearer: tokens that live 3 seconds, and a config that takes 4.
+case $path in
+  /token\?*)
+    printf '{"token":"tok-%s","expires_in":3}' "$(date +%s%N)" >"$FAKE_DIR/token.json"
+    reply "200 OK" application/json "$FAKE_DIR/token.json"
+    exit ;;
+  /v2/test/bearer/*)
+    case $auth in
+      "Bearer tok-"*) ;;
+      *) reply "401 Unauthorized" application/json "$FAKE_DIR/401.json" \
+        'WWW-Authenticate: Bearer realm="http://127.0.0.1:5000/token",service="fake registry",scope="repository:test/bearer:pull"'
+        exit ;;
+    esac
+    case $path in
+      */manifests/*) reply "200 OK" application/vnd.oci.image.manifest.v1+json "$BLOBS/${BASE_DIGEST:7}" ;;
+      */blobs/$BASE_CONFIG) sleep 4; reply "200 OK" application/octet-stream "$BLOBS/${BASE_CONFIG:7}" ;;
+      */blobs/$BASE_LAYER) reply "200 OK" application/octet-stream "$BLOBS/${BASE_LAYER:7}" ;;
+    esac
+    exit ;;
+esac
 if [ -z "$auth" ]; then
   reply "401 Unauthorized" application/json "$FAKE_DIR/401.json" 'WWW-Authenticate: Basic realm="fake"'
   exit
@@ -472,7 +492,7 @@ for i in \$(seq 50); do busybox nc -w 1 127.0.0.1 5000 </dev/null >/dev/null 2>&
 : >'$w/requests'
 i=0
 { cat "\$BLOBS/\${BASE_LAYER:7}"; printf junk; } >'$w/bigger'
-for ref in redir limited denied remote baddigest bigger schema1; do
+for ref in redir limited denied remote baddigest bigger schema1 bearer; do
   i=\$((i + 1))
   timeout 60 '$IMG' --root '$T/s'\$i pull --authfile '$w/auth.json' 127.0.0.1:5000/test/\$ref:v1 >'$w/'\$ref.out 2>'$w/'\$ref.err
   echo \$? >'$w/'\$ref.rc
@@ -501,6 +521,10 @@ EOF
   assert_eq "nothing in ingest/" "$(ls -A "$T/s6/ingest" | wc -l)" 0
   assert_eq "a Docker schema 1 manifest: exit 1" "$(cat "$w/schema1.rc")" 1
   assert_contains "refused by media type" "$(cat "$w/schema1.err")" "unsupported media type \`application/vnd.docker.distribution.manifest.v1+prettyjws\`"
+  assert_eq "pull with expiring Bearer tokens" "$(cat "$w/bearer.rc")" 0
+  assert_eq "an expired token was renewed (two token requests)" "$(grep -c ' /token?' "$w/requests")" 2
+  assert_contains "the token request has the service and scope" "$(grep -m1 ' /token?' "$w/requests")" \
+    "/token?service=fake%20registry&scope=repository%3Atest%2Fbearer%3Apull"
   assert_eq "a wrong Docker-Content-Digest: exit 1" "$(cat "$w/baddigest.rc")" 1
   assert_contains "manifest digest mismatch" "$(cat "$w/baddigest.err")" "manifest digest mismatch"
   local acc
