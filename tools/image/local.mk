@@ -34,6 +34,12 @@ tests_unit_test_image_store_SOURCES = tests/unit/test-image-store.c tests/unit/u
 tests_unit_test_image_store_CFLAGS = $(IMAGE_CFLAGS) -I$(top_srcdir)/tools/image
 tests_unit_test_image_store_LDADD = libtongcommon.a $(CRYPTO_LIBS) $(YAJL_LIBS)
 
+check_PROGRAMS += tests/unit/test-image-challenge
+tests_unit_test_image_challenge_SOURCES = tests/unit/test-image-challenge.c tests/unit/unit.h \
+	tools/image/registry.c tools/image/auth.c tools/image/ref.c tools/image/digest.c
+tests_unit_test_image_challenge_CFLAGS = $(IMAGE_CFLAGS) -I$(top_srcdir)/tools/image
+tests_unit_test_image_challenge_LDADD = $(IMAGE_LIBS)
+
 man1_MANS += man/tong-image.1 \
 	man/tong-image-pull.1 \
 	man/tong-image-unpack.1 \

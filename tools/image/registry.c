@@ -150,8 +150,8 @@ on_body (char *data, size_t size, size_t nitems, void *ud)
 }
 
 /* key="value" pairs of a challenge, after the scheme word.  */
-static char *
-challenge_param (const char *c, const char *key)
+char *
+registry_challenge_param (const char *c, const char *key)
 {
   size_t klen = strlen (key);
   const char *p = c;
@@ -423,9 +423,9 @@ do_get (struct registry *r, const char *path, const char *accept, struct respons
 static int
 fetch_token (struct registry *r, const char *challenge, struct tong_err *err)
 {
-  cleanup_free char *realm = challenge_param (challenge, "realm");
-  cleanup_free char *service = challenge_param (challenge, "service");
-  cleanup_free char *scope = challenge_param (challenge, "scope");
+  cleanup_free char *realm = registry_challenge_param (challenge, "realm");
+  cleanup_free char *service = registry_challenge_param (challenge, "service");
+  cleanup_free char *scope = registry_challenge_param (challenge, "scope");
   if (realm == NULL)
     return tong_err_set (err, 0, "%s: UNAUTHORIZED: a Bearer challenge without a realm",
                          r->ref_str);

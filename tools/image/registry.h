@@ -43,4 +43,8 @@ int registry_get_blob_mem (struct registry *r, const char *digest, int64_t size,
 /* GET /v2/, answering an auth challenge: 0 when the registry accepts us.  */
 int registry_ping (struct registry *r, struct tong_err *err);
 
+/* The value of KEY in a WWW-Authenticate challenge (`Bearer realm="...",
+   service="..."`), quoted or not; malloc'd, NULL when absent.  */
+char *registry_challenge_param (const char *challenge, const char *key);
+
 #endif
