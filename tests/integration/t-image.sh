@@ -78,6 +78,10 @@ test_unpack_run() {
     '["FOO=bar","PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]'
   assert_eq "terminal off" "$(jq .process.terminal "$B/config.json")" false
   assert_eq "the image ID annotation" "$(jq -r '.annotations["io.tong.image.id"]' "$B/config.json")" "$BASE_CONFIG"
+  # What the image does not decide is what `tong spec` writes.
+  mkdir -p "$T/spec" && (cd "$T/spec" && "$TONG" spec) || { bail "tong spec" "failed"; return; }
+  local strip='del(.process.args, .process.env, .process.cwd, .process.user, .process.terminal, .annotations)'
+  assert_eq "the rest is tong spec's" "$(jq -S "$strip" "$B/config.json")" "$(jq -S "$strip" "$T/spec/config.json")"
   # The tree equals umoci's unpack of the same image.
   umoci unpack --image "$FIX/oci:base" "$T/ref" >/dev/null 2>&1 || { bail "umoci unpack" "failed"; return; }
   assert_eq "tree equals umoci unpack" "$(tree_listing "$B/rootfs")" "$(tree_listing "$T/ref/rootfs")"
