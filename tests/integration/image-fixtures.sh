@@ -29,6 +29,8 @@ image_cleanup() {
   suite_cleanup
 }
 trap image_cleanup EXIT
+# Killed (run-all's timeout): still stop the registries.
+trap 'exit 143' TERM INT
 
 case $(uname -m) in
   x86_64) HOST_ARCH=amd64 ;;
@@ -62,7 +64,8 @@ $extra
 EOF
   REG_LOG=$d/registry.log
   REG_DATA=$data
-  docker-registry serve "$d/config.yml" >"$REG_LOG" 2>&1 </dev/null &
+  # Bounded even if every cleanup failed.
+  timeout -k 5 1800 docker-registry serve "$d/config.yml" >"$REG_LOG" 2>&1 </dev/null &
   REG_PIDS+=($!)
   for ((i = 0; i < 100; i++)); do
     REG_PORT=$(grep -o 'listening on [^ "]*:[0-9]*' "$REG_LOG" | head -1 | sed 's/.*://')

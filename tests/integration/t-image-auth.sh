@@ -18,7 +18,7 @@ start_httpd() {
   HTTPD_LOG=$dir.log
   for ((i = 0; i < 20; i++)); do
     port=$((20000 + RANDOM % 30000))
-    busybox httpd -f -vv -p "127.0.0.1:$port" -h "$dir" ${conf:+-c "$conf"} >"$HTTPD_LOG" 2>&1 </dev/null &
+    timeout -k 5 1800 busybox httpd -f -vv -p "127.0.0.1:$port" -h "$dir" ${conf:+-c "$conf"} >"$HTTPD_LOG" 2>&1 </dev/null &
     local pid=$!
     for ((j = 0; j < 50; j++)); do
       if ! kill -0 "$pid" 2>/dev/null; then break; fi
