@@ -1,4 +1,12 @@
-/* tong-image's shared pieces: options, platforms, images read from the store.  */
+/* tong-image's shared pieces: options, platforms, images read from the store.
+
+   Map: main.c (commands, options, the one place that prints an error);
+   ref.c (Docker references); digest.c (SHA-256, libcrypto); store.c (the
+   OCI layout, its lock, ingest/); registry.c (distribution spec, auth,
+   redirects, libcurl); auth.c (auth.json); platform.c (platforms, media
+   types, finding an image in the store); pull.c; extract.c (one layer, in a
+   chrooted child, whiteouts); unpack.c (the rootfs, volumes); bundle.c
+   (config.json); cmds.c (images, inspect, rmi, prune, df); import.c.  */
 #ifndef TONG_IMAGE_IMAGE_H
 #define TONG_IMAGE_IMAGE_H
 
