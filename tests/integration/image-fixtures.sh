@@ -269,6 +269,7 @@ build_images() {
     "${sk[@]}" "oci:$L:zstd" "docker://$REG/test/zstd:v1" &&
     "${sk[@]}" "oci:$L:plain" "docker://$REG/test/plain:v1" &&
     "${sk[@]}" --all "oci:$L:multi" "docker://$REG/test/multi:v1" &&
+    "${sk[@]}" --all --format v2s2 "oci:$L:multi" "docker://$REG/test/dlist:v1" &&
     "${sk[@]}" "oci:$L:corrupt" "docker://$REG/test/corrupt:v1" &&
     "${sk[@]}" "oci:$L:evil" "docker://$REG/test/evil:v1" &&
     "${sk[@]}" "oci:$L:dotdot" "docker://$REG/test/dotdot:v1" || return 1

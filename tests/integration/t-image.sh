@@ -203,6 +203,15 @@ test_platforms() {
   assert_contains "it names the platform" "$ERR" "linux/s390x"
   sh_run "$IMG" --root "$s2" images --digests
   assert_contains "images --digests shows the index digest" "$OUT" "$MULTI_DIGEST"
+  # The same as a Docker manifest list.
+  sh_run "$IMG" --root "$s2" pull "$REG/test/dlist:v1"
+  assert_ok "pull of a Docker manifest list"
+  sh_run "$IMG" --root "$s2" inspect "$REG/test/dlist:v1"
+  assert_eq "the host's platform from the list" "$(printf '%s' "$OUT" | jq -r .Config.architecture)" "$HOST_ARCH"
+  assert_eq "a Docker schema2 manifest" "$(printf '%s' "$OUT" | jq -r .Manifest.mediaType)" \
+    "application/vnd.docker.distribution.manifest.v2+json"
+  assert_eq "the list's platforms" "$(printf '%s' "$OUT" | jq -c .Platforms)" '["linux/arm64","linux/amd64"]'
+
 }
 
 test_rmi_prune_df() {
