@@ -158,7 +158,8 @@ build_container (struct init_ctx *ctx, char *state_json, size_t state_len, int *
                                .rootfs = ctx->rootfs,
                                .rootfd = rootfd,
                                .in_userns = ns_has_userns (c),
-                               .mount_label = c->linux_.mount_label };
+                               .mount_label = c->linux_.mount_label,
+                               .idmap_fds = ctx->idmap_fds };
       if (mounts_apply (&mc, err) < 0)
         return -1;
       timing ("mounts", &t);
@@ -260,6 +261,44 @@ wait_for_start (struct init_ctx *ctx, struct tong_err *err)
   return conn;
 }
 
+static int
+wait_first_go (struct init_ctx *ctx, struct tong_err *err)
+{
+  struct sync_msg *m = malloc (sizeof *m);
+  if (m == NULL)
+    return tong_err_set (err, ENOMEM, "sync");
+  for (;;)
+    {
+      int fd = -1;
+      if (sync_recv (ctx->sync_sock, m, &fd, err) < 0)
+        break;
+      if (m->type == SYNC_GO)
+        {
+          free (m);
+          return 0;
+        }
+      size_t n = ctx->config->n_mounts;
+      size_t idx = (size_t) strtoul (m->msg, NULL, 10);
+      if (m->type != SYNC_MOUNT_FD || fd < 0 || idx >= n)
+        {
+          tong_err_set (err, EPROTO, "unexpected message %u before the first go", m->type);
+          break;
+        }
+      if (ctx->idmap_fds == NULL)
+        {
+          int *v = malloc (n * sizeof *v);
+          if (v == NULL)
+            break;
+          for (size_t i = 0; i < n; i++)
+            v[i] = -1;
+          ctx->idmap_fds = v;
+        }
+      ctx->idmap_fds[idx] = fd;
+    }
+  free (m);
+  return -1;
+}
+
 int
 init_child (struct init_ctx *ctx)
 {
@@ -271,8 +310,9 @@ init_child (struct init_ctx *ctx)
   close (ctx->parent_sock);
   if (ctx->state_dirfd >= 0)
     close (ctx->state_dirfd);
-  /* The parent first puts us in the cgroup and writes the id maps.  */
-  if (sync_expect (ctx->sync_sock, SYNC_GO, NULL, &err) < 0)
+  /* The parent first puts us in the cgroup and writes the id maps, and
+     sends the idmapped mounts it made for us.  */
+  if (wait_first_go (ctx, &err) < 0)
     _exit (1);
   if (ctx->new_userns)
     {

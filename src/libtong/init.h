@@ -26,6 +26,7 @@ struct init_ctx
   const struct tong_seccomp_prog *seccomp;
   bool is_exec;                      /* tong exec: join, don't build.  */
   bool new_userns;                   /* wait for the id maps, then become root.  */
+  int *idmap_fds;                    /* the child's: SYNC_MOUNT_FD trees by mount index.  */
 };
 
 /* Never returns: ends in execve or _exit.  */

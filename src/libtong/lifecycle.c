@@ -7,6 +7,7 @@
 #include "hooks.h"
 #include "init.h"
 #include "lifecycle.h"
+#include "mounts.h"
 #include "log.h"
 #include "ns.h"
 #include "seccomp.h"
@@ -421,6 +422,9 @@ do_create (struct tong_ctx *ctx, const struct tong_create_opts *o, bool for_run,
   if (cr->cg_made && cgroup_enter (&cr->cg, pid, err) < 0)
     goto out;
   if (ic.new_userns && ns_write_id_maps (pid, c, err) < 0)
+    goto out;
+  /* Only the host can idmap a host filesystem for a new user namespace.  */
+  if (ic.new_userns && mounts_prepare_idmapped (c, pid, socks[0], err) < 0)
     goto out;
   timing_log ("id maps", &t);
   if (sync_send (socks[0], SYNC_GO, -1, err) < 0)
