@@ -3,9 +3,10 @@
    eBPF program (cgroup_ebpf.c), freezing through cgroup.freeze.
 
    Decisions where v2 has no equivalent:
-   - memory.kernel and memory.kernelTCP: warned about and ignored, as runc
-     does: v2 has no separate kernel limit, memory.max already counts kernel
-     and socket memory, and the spec deprecates both.
+   - memory.kernel and memory.kernelTCP above 0: errors, where runc only
+     warns: v2 has no separate kernel limit (memory.max counts kernel and
+     socket memory), and a limit that cannot be applied is refused, as the
+     v1 driver refuses one the kernel ignores.  -1 (no limit) is accepted.
    - memory.swappiness: v2 has no per-cgroup knob; accepted only when it
      equals the host's vm.swappiness (what the cgroup gets anyway), else an
      error.
@@ -18,7 +19,6 @@
 #include "cgroup_v2.h"
 #include "cleanup.h"
 #include "fileutil.h"
-#include "log.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -118,6 +118,14 @@ host_swappiness (uint64_t *out)
 int
 cg_v2_check (const struct cg_resources *r, struct tong_err *err)
 {
+  if (r->memory.kernel.set && r->memory.kernel.v > 0)
+    return tong_err_set (err, 0,
+                         "linux.resources.memory.kernel: " NOT_V2
+                         " (memory.max counts kernel memory: use memory.limit)");
+  if (r->memory.kernel_tcp.set && r->memory.kernel_tcp.v > 0)
+    return tong_err_set (err, 0,
+                         "linux.resources.memory.kernelTCP: " NOT_V2
+                         " (memory.max counts socket memory: use memory.limit)");
   if (r->memory.disable_oom_killer.set && r->memory.disable_oom_killer.v)
     return tong_err_set (err, 0, "linux.resources.memory.disableOOMKiller: " NOT_V2);
   if (r->memory.use_hierarchy.set && !r->memory.use_hierarchy.v)
@@ -220,13 +228,6 @@ static int
 set_memory (const char *dir, const struct cg_resources *r, bool update, struct tong_err *err)
 {
   char buf[64];
-  if (r->memory.kernel.set && r->memory.kernel.v != 0)
-    tong_warn ("linux.resources.memory.kernel: ignored on cgroup v2 (memory.max counts kernel "
-               "memory)");
-  if (r->memory.kernel_tcp.set && r->memory.kernel_tcp.v != 0)
-    tong_warn ("linux.resources.memory.kernelTCP: ignored on cgroup v2 (memory.max counts socket "
-               "memory)");
-
   int64_t limit = r->memory.limit.set ? r->memory.limit.v : 0;
   if (r->memory.swap.set && r->memory.swap.v != 0)
     {

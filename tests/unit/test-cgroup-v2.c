@@ -324,7 +324,8 @@ test_check (void)
     "linux.resources.cpu.realtimeRuntime",     "linux.resources.cpu.realtimePeriod",
     "linux.resources.memory.disableOOMKiller", "linux.resources.network.classID",
     "linux.resources.blockIO.leafWeight",      "linux.resources.memory.swappiness",
-    "linux.resources.network.priorities",
+    "linux.resources.network.priorities",      "linux.resources.memory.kernel",
+    "linux.resources.memory.kernelTCP",
   };
   struct cg_net_prio np = { (char *)"eth0", 1 };
   for (size_t i = 0; i < N (fields); i++)
@@ -354,6 +355,12 @@ test_check (void)
           r.network.priorities = &np;
           r.network.n_priorities = 1;
           break;
+        case 7:
+          r.memory.kernel = (struct cg_i64){ true, 67108864 };
+          break;
+        case 8:
+          r.memory.kernel_tcp = (struct cg_i64){ true, 1048576 };
+          break;
         }
       int rc = cg_v2_check (&r, &err);
       char what[160];
@@ -365,8 +372,9 @@ test_check (void)
   memset (&r, 0, sizeof r);
   r.memory.disable_oom_killer = (struct cg_bool){ true, false };
   r.cpu.realtime_runtime = (struct cg_i64){ true, 0 };
-  UNIT_CHECK (cg_v2_check (&r, &err) == 0, "disableOOMKiller false and realtime 0 are fine", "%s",
-              err.msg);
+  r.memory.kernel = (struct cg_i64){ true, -1 };
+  UNIT_CHECK (cg_v2_check (&r, &err) == 0,
+              "disableOOMKiller false, realtime 0 and kernel -1 are fine", "%s", err.msg);
 }
 
 /* ---- the driver on a fake cgroup directory ---------------------------------- */
