@@ -57,6 +57,33 @@ t_create_start_kill_delete() {
   assert_clean "nothing left after delete"
 }
 
+# runtime.md, lifecycle step 2: updates to config.json after create must
+# not affect the container.  start, exec and delete use the config as create
+# read it (the validation suite's config_updates_without_affect).
+t_config_update_no_effect() {
+  make_bundle "$B" /bin/tinit sleep 100 || return
+  cfg "$B" ".process.env += [\"FROMCONFIG=create\"]
+           | .hooks.poststart = [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"echo poststart >>$T/hooks\"]}]
+           | .hooks.poststop = [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"echo poststop >>$T/hooks\"]}]" || return
+  tong create --bundle "$B" "$ID"
+  assert_ok "create" || return
+  echo '{"ociVersion": "1.0.0"}' >"$B/config.json"
+  tong start "$ID"
+  assert_ok "start with the bundle's config.json replaced" || return
+  assert_status "running" running || return
+  assert_eq "the poststart hook of create's config ran" "$(cat "$T/hooks" 2>/dev/null)" poststart
+  tong exec "$ID" /bin/tinit env
+  assert_ok "exec with the bundle's config.json replaced" || return
+  assert_kv "exec starts from create's process" FROMCONFIG create
+  rm -f "$B/config.json"
+  tong kill "$ID" KILL
+  assert_status "stopped" stopped || return
+  tong delete "$ID"
+  assert_ok "delete without the bundle's config.json" || return
+  assert_eq "the poststop hook of create's config ran" "$(tr '\n' ' ' <"$T/hooks")" "poststart poststop "
+  assert_clean "nothing left"
+}
+
 kill_with() { # SIGNAL-ARGS...: run a container, kill it with ARGS, check it stopped
   make_bundle "$B" /bin/tinit sleep 100 || return
   tong run --detach --bundle "$B" "$ID"
@@ -254,6 +281,7 @@ run_test "kill SIGKILL" t_kill_signame
 run_test "kill 9" t_kill_number
 run_test "kill default TERM" t_kill_default_term
 run_test "kill delivers the signal" t_kill_signal_delivered
+run_test "config.json updates after create" t_config_update_no_effect
 run_test "delete --force" t_delete_force
 run_test "delete created" t_delete_created
 run_test "duplicate id" t_duplicate_id
