@@ -623,9 +623,9 @@ start_locked (int dirfd, struct tong_state *st, struct oci_config *c, struct ton
   if (lifecycle_start_process (dirfd, st, err) < 0)
     return -1;
   st->status = TONG_STATUS_RUNNING;
+  proc_wait_settled (st->pid, st->start_time, 100);
   if (c && c->n_hooks[OCI_HOOK_POSTSTART])
     {
-      proc_wait_settled (st->pid, st->start_time, 100);
       cleanup_free char *sj = state_to_json (st, false);
       hooks_run_warn (c, OCI_HOOK_POSTSTART, sj);
     }

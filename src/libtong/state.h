@@ -78,8 +78,11 @@ char *state_to_json (const struct tong_state *st, bool pretty);
 int proc_stat (pid_t pid, unsigned long long *start_time, char *state_letter);
 
 /* Give PID, just past execve, up to MAX_MS to run until it first sleeps or
-   exits, so that poststart hooks (config.md: called "after the user-specified
-   process is executed") find it under way instead of racing its first steps.  */
+   exits.  `start` returns only then, so that poststart hooks (config.md:
+   called "after the user-specified process is executed") and a signal sent
+   right after start find the program under way, its handlers installed,
+   instead of racing its first steps (a pid-namespace init ignores signals it
+   has no handler for yet).  */
 void proc_wait_settled (pid_t pid, unsigned long long start_time, unsigned max_ms);
 
 #endif
