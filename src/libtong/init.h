@@ -12,7 +12,8 @@ struct init_ctx
 {
   const struct oci_config *config;
   const struct oci_process *process; /* config->process, or exec's process.  */
-  const char *rootfs;                /* absolute host path.  */
+  const char *rootfs;                /* absolute host path; for exec only
+                                        without a mount namespace.  */
   int sync_sock;                     /* the child's end.  */
   int parent_sock;                   /* the parent's end, closed by the child.  */
   int ns_fds[OCI_NS_COUNT];          /* namespaces to join (-1: none).  */
