@@ -49,6 +49,14 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 echo "install-deps: installing ${missing[*]}"
+# No service may start from a package's postinst (docker-registry's would
+# listen on :5000): a policy-rc.d for the install only, unless one exists.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+  $SUDO chmod 0755 "$policy"
+  trap '$SUDO rm -f "$policy"' EXIT
+fi
 $SUDO apt-get update -q </dev/null
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
   -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}" </dev/null

@@ -1,4 +1,8 @@
 #include "ns.h"
+
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include "cleanup.h"
 #include "fileutil.h"
 #include "log.h"
@@ -9,7 +13,6 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #ifndef CLONE_NEWTIME
@@ -260,5 +263,23 @@ ns_write_id_maps (pid_t pid, const struct oci_config *c, struct tong_err *err)
     return tong_err_wrap (err, "linux.uidMappings");
   if (write_map (pid, "gid_map", c->linux_.gid_mappings, c->linux_.n_gid_mappings, err) < 0)
     return tong_err_wrap (err, "linux.gidMappings");
+  return 0;
+}
+
+int
+ns_loopback_up (struct tong_err *err)
+{
+  cleanup_close int fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return tong_err_set (err, errno, "network namespace: socket");
+  struct ifreq ifr = { 0 };
+  strcpy (ifr.ifr_name, "lo");
+  if (ioctl (fd, SIOCGIFFLAGS, &ifr) < 0)
+    return tong_err_set (err, errno, "network namespace: get the flags of lo");
+  if (ifr.ifr_flags & IFF_UP)
+    return 0;
+  ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+  if (ioctl (fd, SIOCSIFFLAGS, &ifr) < 0)
+    return tong_err_set (err, errno, "network namespace: bring lo up");
   return 0;
 }

@@ -42,5 +42,8 @@ int ns_write_id_maps (pid_t pid, const struct oci_config *c, struct tong_err *er
 
 /* Whether the container gets its own user namespace (new or joined).  */
 bool ns_has_userns (const struct oci_config *c);
+/* Bring up lo in a new network namespace, as runc does: a container with
+   only loopback can still serve (and be reached through tong-port).  */
+int ns_loopback_up (struct tong_err *err);
 
 #endif

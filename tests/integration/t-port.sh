@@ -378,7 +378,7 @@ t_hooks() {
   assert_eq "the port is free" "$OUT" bind=ok
 }
 
-add_exposed() { cfg "$B" '.annotations["tong.image.exposed-ports"] = "[\"8080/tcp\", \"5353/udp\"]"'; }
+add_exposed() { cfg "$B" '.annotations["org.opencontainers.image.exposedPorts"] = "8080/tcp,5353/udp"'; }
 
 t_publish_all() {
   # What tong-image records from the image config's ExposedPorts.

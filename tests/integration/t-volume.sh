@@ -270,7 +270,7 @@ t_image_volumes() {
   make_bundle "$B" /bin/tinit cat /var/data/seed -- write /var/data/new x || return
   mkdir -p "$B/rootfs/var/data"
   echo seeded >"$B/rootfs/var/data/seed"
-  cfg "$B" '.annotations["tong.image.volumes"] = "[\"/var/data\", \"/var/empty\"]"' || return
+  cfg "$B" '.annotations["io.tong.image.volumes"] = "/var/data,/var/empty"' || return
   tv attach --image-volumes "$B"
   assert_ok "attach --image-volumes" || return
   assert_eq "two anonymous volumes" "$(printf '%s\n' "$OUT" | grep -cE '^[0-9a-f]{64}$')" 2

@@ -16,7 +16,7 @@
 #define PORT_UDP_DEFAULT_TIMEOUT 30
 /* The annotation tong-image records from the image config's ExposedPorts:
    a JSON array such as ["80/tcp", "53/udp"].  */
-#define ANNOT_EXPOSED_PORTS "tong.image.exposed-ports"
+#define ANNOT_EXPOSED_PORTS "org.opencontainers.image.exposedPorts"
 
 struct port_spec
 {

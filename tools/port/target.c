@@ -164,40 +164,40 @@ take_exposed (struct port_target *t, const struct json_value *doc)
 int
 exposed_specs (const char *annotation, const char *host_ip, char ***out, struct tong_err *err)
 {
-  struct json_value *arr = NULL;
+  /* The image-spec's form (conversion.md): "80/tcp,53/udp,8080", as
+     tong-image writes it.  */
   *out = NULL;
-  if (json_parse (annotation, strlen (annotation), &arr, err) < 0)
-    return tong_err_wrap (err, "annotation %s", ANNOT_EXPOSED_PORTS);
-  if (arr->type != JSON_ARRAY)
-    {
-      json_free (arr);
-      return tong_err_set (err, 0, "annotation %s: not a JSON array", ANNOT_EXPOSED_PORTS);
-    }
-  char **v = calloc (arr->u.array.len + 1, sizeof (char *));
-  size_t n = 0;
-  bool v6 = strchr (host_ip, ':') != NULL;
-  for (size_t i = 0; v && i < arr->u.array.len; i++)
-    {
-      const struct json_value *p = arr->u.array.items[i];
-      /* Docker's form: "80/tcp", "53/udp", or a bare "80" (tcp).  */
-      if (p->type != JSON_STRING || p->u.string[0] < '0' || p->u.string[0] > '9'
-          || asprintf (&v[n], "%s%s%s:0:%s", v6 ? "[" : "", host_ip, v6 ? "]" : "", p->u.string)
-                 < 0)
-        {
-          for (size_t j = 0; j < n; j++)
-            free (v[j]);
-          free (v);
-          json_free (arr);
-          return tong_err_set (err, 0, "annotation %s: item %zu is not PORT[/PROTO]",
-                               ANNOT_EXPOSED_PORTS, i);
-        }
-      n++;
-    }
-  json_free (arr);
+  size_t cap = 1;
+  for (const char *c = annotation; *c; c++)
+    cap += *c == ',';
+  char **v = calloc (cap + 1, sizeof (char *));
   if (v == NULL)
     return tong_err_set (err, ENOMEM, "annotation %s", ANNOT_EXPOSED_PORTS);
+  size_t n = 0, item = 0;
+  bool v6 = strchr (host_ip, ':') != NULL;
+  for (const char *p = annotation; *p; item++)
+    {
+      size_t len = strcspn (p, ",");
+      while (len && p[0] == ' ')
+        p++, len--;
+      if (len == 0 || p[0] < '0' || p[0] > '9'
+          || asprintf (&v[n], "%s%s%s:0:%.*s", v6 ? "[" : "", host_ip, v6 ? "]" : "", (int) len,
+                       p)
+                 < 0)
+        {
+          for (size_t k = 0; k < n; k++)
+            free (v[k]);
+          free (v);
+          return tong_err_set (err, 0, "annotation %s: item %zu is not PORT[/PROTO]",
+                               ANNOT_EXPOSED_PORTS, item);
+        }
+      n++;
+      p += len;
+      if (*p == ',')
+        p++;
+    }
   *out = v;
-  return (int)n;
+  return (int) n;
 }
 
 int

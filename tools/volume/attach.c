@@ -406,22 +406,21 @@ add_image_volumes (const struct json_value *doc, struct vspec **specs, size_t *n
   const char *text = jv_get_str (json_get (doc, "annotations"), ANNOT_IMAGE_VOLUMES);
   if (text == NULL)
     return 0;
-  struct json_value *arr = NULL;
-  if (json_parse (text, strlen (text), &arr, err) < 0)
-    return tong_err_wrap (err, "annotation %s", ANNOT_IMAGE_VOLUMES);
+  /* "/var/data,/var/log", as tong-image records the image's Volumes.  */
   int ret = 0;
-  if (arr->type != JSON_ARRAY)
-    ret = tong_err_set (err, 0, "annotation %s: not a JSON array", ANNOT_IMAGE_VOLUMES);
   const struct json_value *mounts = json_get (doc, "mounts");
-  for (size_t i = 0; ret == 0 && i < arr->u.array.len; i++)
+  for (const char *p = text; ret == 0 && *p;)
     {
-      const struct json_value *p = arr->u.array.items[i];
-      if (p->type != JSON_STRING)
-        {
-          ret = tong_err_set (err, 0, "annotation %s: not a string", ANNOT_IMAGE_VOLUMES);
-          break;
-        }
-      char *dest = dest_normalize (p->u.string, err);
+      size_t len = strcspn (p, ",");
+      cleanup_free char *item = strndup (p, len);
+      p += len;
+      if (*p == ',')
+        p++;
+      if (item == NULL)
+        return tong_err_set (err, ENOMEM, "--image-volumes");
+      if (*item == '\0')
+        continue;
+      char *dest = dest_normalize (item, err);
       if (dest == NULL)
         {
           ret = tong_err_wrap (err, "annotation %s", ANNOT_IMAGE_VOLUMES);
@@ -448,7 +447,6 @@ add_image_volumes (const struct json_value *doc, struct vspec **specs, size_t *n
       nv[*n].kind = VSPEC_ANON;
       nv[(*n)++].dest = dest;
     }
-  json_free (arr);
   return ret;
 }
 

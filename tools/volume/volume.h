@@ -14,7 +14,7 @@
 #define VOLUME_DATA "_data"
 #define VOLUME_LOCK ".lock"
 /* The annotations tong-image records from the image config.  */
-#define ANNOT_IMAGE_VOLUMES "tong.image.volumes"
+#define ANNOT_IMAGE_VOLUMES "io.tong.image.volumes"
 
 /* ---- jv.c: building and editing json_value trees ---- */
 struct json_value *jv_str (const char *s);
