@@ -394,8 +394,17 @@ set_io (const char *dir, const struct cg_resources *r, struct tong_err *err)
       uint64_t v = bfq ? w->weight.v : cg_blkio_weight_to_io (w->weight.v);
       snprintf (buf, sizeof buf, "%" PRId64 ":%" PRId64 " %" PRIu64, w->major, w->minor, v);
       snprintf (field, sizeof field, "linux.resources.blockIO.weightDevice[%zu]", i);
-      if (put (dir, bfq ? "io.bfq.weight" : "io.weight", buf, field, err) < 0)
-        return -1;
+      if (cg_write (dir, bfq ? "io.bfq.weight" : "io.weight", buf, err) < 0)
+        {
+          if (err->errnum == EOPNOTSUPP && !bfq)
+            tong_err_wrap (err,
+                           "%s (a per-device weight needs BFQ as the device's scheduler, or "
+                           "iocost enabled for it in io.cost.qos)",
+                           field);
+          else
+            tong_err_wrap (err, "%s", field);
+          return -1;
+        }
     }
   static const char *const names[CG_THROTTLE_COUNT]
       = { "throttleReadBpsDevice", "throttleWriteBpsDevice", "throttleReadIOPSDevice",

@@ -113,9 +113,22 @@ $TONG delete -f vmhold >/dev/null 2>&1
 if [ -n "$LOOP" ]; then
   $TONG create --bundle /b-io vmio >/tmp/create.out 2>&1 </dev/null
   check "tong create with blockIO" "" "$(cat /tmp/create.out)"
-  has "tong blockIO: io.max" "7:0 rbps=max wbps=1048576" "$(cat $CGR/tong-vm/io/io.max 2>/dev/null)"
-  has "tong blockIO: io.weight" "default 4950" "$(cat $CGR/tong-vm/io/io.weight 2>/dev/null)"
+  has "tong blockIO: io.max" "7:0 rbps=max wbps=1048576 riops=300 wiops=max" "$(cat $CGR/tong-vm/io/io.max 2>/dev/null)"
+  has "tong blockIO: weight -> io.weight default" "default 4950" "$(cat $CGR/tong-vm/io/io.weight 2>/dev/null)"
   $TONG delete -f vmio >/dev/null 2>&1
+  # A per-device weight: refused and explained without BFQ, applied with it.
+  $TONG create --bundle /b-iowd vmiowd >/tmp/create.out 2>&1 </dev/null
+  has "tong blockIO.weightDevice without BFQ: refused, explained" "linux.resources.blockIO.weightDevice[0] (a per-device weight needs BFQ" "$(cat /tmp/create.out)"
+  $TONG delete -f vmiowd >/dev/null 2>&1
+  if insmod /lib/modules/bfq.ko 2>/dev/null && echo bfq >/sys/block/loop0/queue/scheduler 2>/dev/null; then
+    $TONG create --bundle /b-iowd vmiowd >/tmp/create.out 2>&1 </dev/null
+    check "tong create with BFQ on loop0" "" "$(cat /tmp/create.out)"
+    has "tong blockIO.weight -> io.bfq.weight default" "default 500" "$(cat $CGR/tong-vm/iowd/io.bfq.weight 2>/dev/null)"
+    has "tong blockIO.weightDevice -> an io.bfq.weight device line" "7:0 200" "$(cat $CGR/tong-vm/iowd/io.bfq.weight 2>/dev/null)"
+    $TONG delete -f vmiowd >/dev/null 2>&1
+  else
+    nok "tong blockIO: could not make BFQ loop0's scheduler"
+  fi
 fi
 
 $TONG create --bundle /b-rt vmrt >/tmp/create.out 2>&1 </dev/null
