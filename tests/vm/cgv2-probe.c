@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -74,6 +75,21 @@ set_one (struct cg_resources *r, char *kv)
   char *v = strchr (kv, '=');
   if (v)
     *v++ = '\0';
+  else if (strcmp (kv, "rdma") == 0)
+    {
+      /* DEVICE:HANDLES:OBJECTS */
+      static struct cg_rdma rd[4];
+      static char names[4][64];
+      struct cg_rdma *x = &rd[r->n_rdma];
+      unsigned long h, o;
+      if (sscanf (v, "%63[^:]:%lu:%lu", names[r->n_rdma], &h, &o) != 3)
+        return -1;
+      x->device = names[r->n_rdma];
+      x->hca_handles = (struct cg_u64){ true, h };
+      x->hca_objects = (struct cg_u64){ true, o };
+      r->rdma = rd;
+      r->n_rdma++;
+    }
   else if (strcmp (kv, "devdefaults") == 0)
     v = kv + strlen (kv);
   else
@@ -134,6 +150,21 @@ set_one (struct cg_resources *r, char *kv)
       unified[r->n_unified] = (struct cg_kv){ v, c + 1 };
       r->unified = unified;
       r->n_unified++;
+    }
+  else if (strcmp (kv, "rdma") == 0)
+    {
+      /* DEVICE:HANDLES:OBJECTS */
+      static struct cg_rdma rd[4];
+      static char names[4][64];
+      struct cg_rdma *x = &rd[r->n_rdma];
+      unsigned long h, o;
+      if (sscanf (v, "%63[^:]:%lu:%lu", names[r->n_rdma], &h, &o) != 3)
+        return -1;
+      x->device = names[r->n_rdma];
+      x->hca_handles = (struct cg_u64){ true, h };
+      x->hca_objects = (struct cg_u64){ true, o };
+      r->rdma = rd;
+      r->n_rdma++;
     }
   else if (strcmp (kv, "devdefaults") == 0)
     {
@@ -360,6 +391,33 @@ main (int argc, char **argv)
       if (d->destroy (&cg, &err) < 0)
         return die ();
       printf ("destroyed=1\n");
+      return 0;
+    }
+  if (strcmp (cmd, "attach-plain") == 0)
+    {
+      /* An allow-all program attached without BPF_F_ALLOW_MULTI, as another
+         manager may have left it: set must replace it.  */
+      char dir[4200];
+      snprintf (dir, sizeof dir, "/sys/fs/cgroup%s", argv[2]);
+      cleanup_free struct bpf_insn *prog = NULL;
+      size_t len;
+      if (cg_ebpf_build (NULL, 0, &prog, &len, &err) < 0)
+        return die ();
+      cleanup_close int pfd = cg_ebpf_load (prog, len, &err);
+      cleanup_close int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (pfd < 0 || fd < 0)
+        return die ();
+      union bpf_attr a;
+      memset (&a, 0, sizeof a);
+      a.target_fd = fd;
+      a.attach_bpf_fd = pfd;
+      a.attach_type = BPF_CGROUP_DEVICE;
+      if (syscall (SYS_bpf, BPF_PROG_ATTACH, &a, sizeof a) < 0)
+        {
+          printf ("errno=%d\n", errno);
+          return 1;
+        }
+      printf ("attached=1\n");
       return 0;
     }
   if (strcmp (cmd, "ebpf-count") == 0)

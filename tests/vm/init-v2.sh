@@ -77,6 +77,15 @@ check "cpu.burst -> cpu.max.burst" 1000 "$(val $D/cpu.max.burst)"
 check "cpu.cpus -> cpuset.cpus" 0 "$(val $D/cpuset.cpus)"
 $P set $C --update period=200000 >/dev/null 2>&1
 check "cpu: an update of the period keeps the quota" "50000 200000" "$(val $D/cpu.max)"
+C2=/tong-probe/c2
+$P create $C2 >/dev/null 2>&1
+$P set $C2 idle=1 memory=max >/dev/null 2>&1
+check "cpu.idle" 1 "$(val $CGR$C2/cpu.idle)"
+check "memory.limit -1 -> memory.max max" max "$(val $CGR$C2/memory.max)"
+if [ -e $CGR$C2/memory.swap.max ]; then
+  check "memory.limit -1 also lifts memory.swap.max" max "$(val $CGR$C2/memory.swap.max)"
+fi
+$P destroy $C2 >/dev/null 2>&1
 out=$($P set $C rtruntime=1000 2>&1)
 has "cpu.realtimeRuntime: refused, naming the field" "linux.resources.cpu.realtimeRuntime: not supported on cgroup v2" "$out"
 
@@ -105,6 +114,12 @@ if [ -e $D/hugetlb.2MB.max ]; then
   $P set $C hugetlb=2MB:4194304 >/dev/null 2>&1
   check "hugepageLimits -> hugetlb.2MB.max" 4194304 "$(val $D/hugetlb.2MB.max)"
 fi
+out=$($P set $C hugetlb=3MB:4194304 2>&1)
+has "hugetlb: an unknown page size is named" "linux.resources.hugepageLimits[0]: page size 3MB" "$out"
+out=$($P set $C rdma=mlx4_0:2:10 2>&1)
+if [ -e $D/rdma.max ]; then
+  has "rdma: a device the kernel does not know is refused, naming it" "linux.resources.rdma.mlx4_0" "$out"
+fi
 $P set $C unified=memory.high:52428800 >/dev/null 2>&1
 check "unified memory.high written raw" 52428800 "$(val $D/memory.high)"
 out=$($P set $C unified=memory.foo:1 2>&1)
@@ -127,6 +142,15 @@ check "devices: a config deny after the defaults wins" "errno=1" "$($P run $C $P
 if [ -n "$LOOP" ]; then
   check "devices: runc's defaults deny a block device" "errno=1" "$($P run $C $P open /dev/loop0 2>&1)"
 fi
+
+# A program attached without ALLOW_MULTI by someone else is replaced.
+C3=/tong-probe/c3
+$P create $C3 >/dev/null 2>&1
+check "devices: a foreign program attached without ALLOW_MULTI" "attached=1" "$($P attach-plain $C3 2>&1)"
+check "devices: set over it" "set=ok" "$($P set $C3 dev=deny:a:*:*:rwm dev=allow:c:1:3:rwm 2>&1)"
+check "devices: the foreign program was replaced" "programs=1" "$($P ebpf-count $C3)"
+check "devices: the new rules apply" "errno=1" "$($P run $C3 $P open /dev/zero 2>&1)"
+$P destroy $C3 >/dev/null 2>&1
 
 # Freezer.
 pid=$($P bg $C /bin/sleep 600 | sed -n 's/^pid=//p')

@@ -45,7 +45,7 @@ if [ -z "$pkg" ]; then
 fi
 [ -n "$pkg" ] || fail "no linux-image-amd64 in apt (apt-get update) and nothing cached in $CACHE"
 KDIR=$CACHE/$pkg
-if [ ! -s "$KDIR/vmlinux" ]; then
+if [ ! -s "$KDIR/vmlinux" ] || [ ! -e "$KDIR/loop.ko" ] || [ ! -e "$KDIR/bfq.ko" ]; then
   (
     set -e
     tmp=$(mktemp -d "$CACHE/dl.XXXXXX")
@@ -56,7 +56,9 @@ if [ ! -s "$KDIR/vmlinux" ]; then
     dpkg -x ./*.deb x
     mkdir -p "$KDIR.new"
     ver=${pkg#linux-image-}
-    cp "x/lib/modules/$ver/kernel/drivers/block/loop.ko" "$KDIR.new/" 2>/dev/null || true
+    # A block device (loop) and BFQ for io.bfq.weight; both need no other module.
+    cp "x/lib/modules/$ver/kernel/drivers/block/loop.ko" "x/lib/modules/$ver/kernel/block/bfq.ko" \
+      "$KDIR.new/"
     # The uncompressed ELF boots directly (PVH), without the decompressor's
     # time under TCG: find the xz stream in the bzImage.
     k=$(ls x/boot/vmlinuz-*)
@@ -94,7 +96,7 @@ BINS=("$TONG" "$PROBE")
 # The appliance gets tong alone: a static one (TONG=...) needs no library.
 [ "$AREA" = appliance ] && BINS=("$TONG")
 cp "${BINS[@]}" "$TINIT" "$IR/opt/tong/"
-[ -e "$KDIR/loop.ko" ] && cp "$KDIR/loop.ko" "$IR/lib/modules/"
+cp "$KDIR/loop.ko" "$KDIR/bfq.ko" "$IR/lib/modules/"
 # The dynamic loader and the libraries of tong and the probe, at their paths.
 for f in "${BINS[@]}"; do
   ldd "$f" 2>/dev/null | awk '/=> \//{print $3} /^\t\//{print $1}'
@@ -131,7 +133,16 @@ if [ -z "${VM_INIT:-}" ] && [ -e "$TOP/tests/vm/tong-checks.sh" ]; then
   bundle b-small '.process.args = ["/bin/tinit", "echo", "small-ok"] | .linux.cgroupsPath = "/tong-vm/small"
     | .linux.resources.memory = {limit: 524288}'
   bundle b-io '.process.args = ["/bin/tinit", "sleep", "600"] | .linux.cgroupsPath = "/tong-vm/io"
-    | .linux.resources.blockIO = {weight: 500, throttleWriteBpsDevice: [{major: 7, minor: 0, rate: 1048576}]}'
+    | .linux.resources.blockIO = {weight: 500,
+      throttleWriteBpsDevice: [{major: 7, minor: 0, rate: 1048576}],
+      throttleReadIOPSDevice: [{major: 7, minor: 0, rate: 300}]}'
+  bundle b-iowd '.process.args = ["/bin/tinit", "sleep", "600"] | .linux.cgroupsPath = "/tong-vm/iowd"
+    | .linux.resources.blockIO = {weight: 500, weightDevice: [{major: 7, minor: 0, weight: 200}]}'
+  bundle b-tiny '.process.args = ["/bin/tinit", "echo", "tiny-ok"] | .linux.cgroupsPath = "/tong-vm/tiny"
+    | .linux.resources.memory = {limit: 16384}'
+  bundle b-hold '.process.args = ["/bin/busybox", "sh", "-c",
+      "x=$(/bin/busybox head -c 8000000 /dev/zero | /bin/busybox tr \"\\\\0\" a); echo held >/tmp/held; /bin/busybox sleep 600; echo ${#x}"]
+    | .linux.cgroupsPath = "/tong-vm/hold" | .linux.resources.memory = {limit: 67108864}'
   bundle b-rt '.linux.cgroupsPath = "/tong-vm/rt" | .linux.resources.cpu = {realtimeRuntime: 950000}'
 fi
 if [ "$AREA" = appliance ]; then

@@ -92,12 +92,43 @@ out=$($TONG run --bundle /b-small vmsmall 2>&1)
 has "tong run with a 512 KiB memory limit" "small-ok" "$out"
 $TONG delete -f vmsmall >/dev/null 2>&1
 
+# A limit the setup cannot fit in, and one below the usage: explained.
+$TONG run --bundle /b-tiny vmtiny >/tmp/tiny.out 2>&1 </dev/null
+has "tong run with a 16 KiB limit: explained (usage, peak)" "linux.resources.memory.limit: 16384 bytes is below what the container uses" "$(cat /tmp/tiny.out)"
+[ ! -d $CGR/tong-vm/tiny ] && ok "tong run with a 16 KiB limit: no cgroup left" || nok "tong run with a 16 KiB limit: $CGR/tong-vm/tiny left"
+$TONG delete -f vmtiny >/dev/null 2>&1
+H=$CGR/tong-vm/hold
+$TONG run -d --bundle /b-hold vmhold >/tmp/hold.out 2>&1 </dev/null
+i=0
+while [ $i -lt 100 ] && ! $TONG exec vmhold /bin/busybox test -e /tmp/held 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+n=$(val $H/memory.current)
+[ "$n" -gt 8000000 ] 2>/dev/null && ok "tong: the holder uses $n bytes" || nok "tong: the holder uses '$n' bytes, not 8 MB"
+out=$($TONG update --memory 4194304 vmhold 2>&1)
+has "tong update below the usage: explained" "linux.resources.memory.limit: 4194304 bytes is below what the container uses" "$out"
+check "tong update below the usage: memory.max kept" 67108864 "$(val $H/memory.max)"
+check "tong update below the usage: nothing OOM-killed" "running" "$(state_status vmhold)"
+has "tong update below the usage: no oom_kill" "oom_kill 0" "$(cat $H/memory.events)"
+$TONG delete -f vmhold >/dev/null 2>&1
+
 if [ -n "$LOOP" ]; then
   $TONG create --bundle /b-io vmio >/tmp/create.out 2>&1 </dev/null
   check "tong create with blockIO" "" "$(cat /tmp/create.out)"
-  has "tong blockIO: io.max" "7:0 rbps=max wbps=1048576" "$(cat $CGR/tong-vm/io/io.max 2>/dev/null)"
-  has "tong blockIO: io.weight" "default 4950" "$(cat $CGR/tong-vm/io/io.weight 2>/dev/null)"
+  has "tong blockIO: io.max" "7:0 rbps=max wbps=1048576 riops=300 wiops=max" "$(cat $CGR/tong-vm/io/io.max 2>/dev/null)"
+  has "tong blockIO: weight -> io.weight default" "default 4950" "$(cat $CGR/tong-vm/io/io.weight 2>/dev/null)"
   $TONG delete -f vmio >/dev/null 2>&1
+  # A per-device weight: refused and explained without BFQ, applied with it.
+  $TONG create --bundle /b-iowd vmiowd >/tmp/create.out 2>&1 </dev/null
+  has "tong blockIO.weightDevice without BFQ: refused, explained" "linux.resources.blockIO.weightDevice[0] (a per-device weight needs BFQ" "$(cat /tmp/create.out)"
+  $TONG delete -f vmiowd >/dev/null 2>&1
+  if insmod /lib/modules/bfq.ko 2>/dev/null && echo bfq >/sys/block/loop0/queue/scheduler 2>/dev/null; then
+    $TONG create --bundle /b-iowd vmiowd >/tmp/create.out 2>&1 </dev/null
+    check "tong create with BFQ on loop0" "" "$(cat /tmp/create.out)"
+    has "tong blockIO.weight -> io.bfq.weight default" "default 500" "$(cat $CGR/tong-vm/iowd/io.bfq.weight 2>/dev/null)"
+    has "tong blockIO.weightDevice -> an io.bfq.weight device line" "7:0 200" "$(cat $CGR/tong-vm/iowd/io.bfq.weight 2>/dev/null)"
+    $TONG delete -f vmiowd >/dev/null 2>&1
+  else
+    nok "tong blockIO: could not make BFQ loop0's scheduler"
+  fi
 fi
 
 $TONG create --bundle /b-rt vmrt >/tmp/create.out 2>&1 </dev/null
