@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #endif
 #include "mounts.h"
+#include "ns.h"
 #include "sync.h"
 #include "cleanup.h"
 #include "devices.h"
@@ -634,12 +635,17 @@ cgroup_v1_hierarchies (const struct mounts_ctx *ctx, const struct oci_mount *m, 
 {
   const unsigned long base = MS_NOSUID | MS_NODEV | MS_NOEXEC;
   cleanup_free char *self = NULL;
-  {
-    cleanup_fclose FILE *f = fopen ("/proc/self/cgroup", "re");
-    size_t cap = 0;
-    if (f == NULL || getdelim (&self, &cap, '\0', f) < 0)
-      return tong_err_set (err, errno, "read /proc/self/cgroup");
-  }
+  if (ns_host_cgroup_view)
+    self = strdup (ns_host_cgroup_view);
+  else
+    {
+      cleanup_fclose FILE *f = fopen ("/proc/self/cgroup", "re");
+      size_t cap = 0;
+      if (f == NULL || getdelim (&self, &cap, '\0', f) < 0)
+        return tong_err_set (err, errno, "read /proc/self/cgroup");
+    }
+  if (self == NULL)
+    return tong_err_set (err, ENOMEM, "cgroup");
   const struct oci_namespace *cgns = oci_config_ns (ctx->config, OCI_NS_CGROUP);
   for (size_t i = 0; i < l->n; i++)
     {
@@ -661,9 +667,15 @@ cgroup_v1_hierarchies (const struct mounts_ctx *ctx, const struct oci_mount *m, 
           snprintf (opts, sizeof opts, "%s%s", named ? "name=" : "", name);
           if (mount_at (named ? "systemd" : "cgroup", sub, "cgroup", base | (m->flags & MS_RDONLY),
                         opts, err)
-              < 0)
+              == 0)
+            continue;
+          /* A superblock of that hierarchy owned by another user namespace
+             makes the kernel refuse (EBUSY, sget); a bind of the container's
+             own cgroup, the namespace's root, shows the same tree.  */
+          if ((err->errnum != EBUSY && err->errnum != EPERM) || ns_host_cgroup_view == NULL)
             return tong_err_wrap (err, "cgroup `%s`", name);
-          continue;
+          tong_debug ("cgroup `%s`: fresh mount refused (%s), binding the container's cgroup", name,
+                      err->msg);
         }
       char rel[PATH_MAX], src[PATH_MAX * 2];
       own_cgroup (h, self, rel, sizeof rel);

@@ -212,6 +212,30 @@ t_userns() {
   assert_ne "a new user namespace" "$(stat -L -c %i "/proc/$pid/ns/user")" "$(host_ns user)"
 }
 
+# Two user-namespaced containers with cgroup namespaces at once, with other
+# mappings: the second cannot share the first's cgroup superblocks (the
+# kernel says EBUSY), and tong binds its own cgroup instead.
+t_two_userns() {
+  local i
+  for i in 1 2; do
+    make_bundle "$B$i" /bin/tinit sleep 100 || return
+    set_ns "$B$i" user || return
+    cfg "$B$i" '.linux.uidMappings = [{containerID: 0, hostID: $h, size: 65536}]
+            | .linux.gidMappings = [{containerID: 0, hostID: $h, size: 65536}]' --argjson h $((100000 + i * 100000)) || return
+    jq -e '.linux.namespaces[] | select(.type == "cgroup")' "$B$i/config.json" >/dev/null || set_ns "$B$i" cgroup || return
+    tong run -d --bundle "$B$i" "$ID-$i"
+    assert_ok "container $i in its own user and cgroup namespaces" || return
+  done
+  for i in 1 2; do
+    tong exec "$ID-$i" /bin/tinit cat /proc/self/cgroup
+    assert_ok "exec in container $i" || return
+    assert_match "container $i sees its cgroup as the root" "$OUT" '^0::/$'
+    tong exec "$ID-$i" /bin/tinit ls /sys/fs/cgroup/pids
+    assert_contains "container $i has its pids hierarchy mounted" "$OUT" "pids.max"
+  done
+  for i in 1 2; do tong delete --force "$ID-$i"; done
+}
+
 # Kubernetes pods with user namespaces: a container joins the pod's user
 # namespace by path and makes its own pid and mount namespaces, which the
 # joined user namespace must own (else mounts fail with EPERM/EOVERFLOW).
@@ -282,5 +306,6 @@ run_test "join a container's pid namespace" t_join_pid_ns_of_container
 run_test "bad namespace path" t_bad_ns_path
 run_test "user namespace" t_userns
 run_test "join a user namespace by path" t_join_userns
+run_test "two user namespaces at once" t_two_userns
 run_test "time namespace" t_timens
 run_test "sysctl" t_sysctl
