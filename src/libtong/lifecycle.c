@@ -293,7 +293,8 @@ do_create (struct tong_ctx *ctx, const struct tong_create_opts *o, bool for_run,
   if (resolve_rootfs (bundle, c, &rootfs, err) < 0)
     return -1;
   if (cg_resources_parse (c->linux_.resources, "linux.resources", &cr->res, err) < 0
-      || cgroup_init (&cr->cg, c->linux_.cgroups_path, o->id, ctx->systemd_cgroup, err) < 0)
+      || cgroup_init (&cr->cg, c->linux_.cgroups_path, o->id, ctx->systemd_cgroup, err) < 0
+      || cgroup_check (&cr->cg, &cr->res, err) < 0)
     return -1;
   struct tong_seccomp_prog *sc = NULL;
   if (c->linux_.seccomp && seccomp_compile (c->linux_.seccomp, &sc, err) < 0)
