@@ -179,11 +179,15 @@ caps_apply (const struct oci_capabilities *caps, struct tong_err *err)
     {
       if (caps->bounding & (1ULL << c))
         continue;
-      int r = prctl (PR_CAPBSET_READ, c, 0, 0, 0);
-      if (r == 1 && prctl (PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
+      /* Dropping a capability the set lacks succeeds (with CAP_SETPCAP):
+         read the set only when the drop fails, not once a capability.  */
+      if (prctl (PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
         {
+          int e = errno;
+          if (prctl (PR_CAPBSET_READ, c, 0, 0, 0) == 0)
+            continue;
           cap_label (c, label, sizeof label);
-          return tong_err_set (err, errno, "process.capabilities.bounding: drop %s", label);
+          return tong_err_set (err, e, "process.capabilities.bounding: drop %s", label);
         }
     }
 
