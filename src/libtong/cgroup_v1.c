@@ -62,8 +62,9 @@ first_of_dir (const struct tong_cgroup *cg, int i)
 int
 cg_v1_init (struct tong_cgroup *cg, const char *path, struct tong_err *err)
 {
-  cleanup_free char *mi = NULL;
-  if (read_file ("/proc/self/mountinfo", &mi, NULL, err) < 0)
+  cleanup_free char *mi = NULL, *self = NULL;
+  if (read_file ("/proc/self/mountinfo", &mi, NULL, err) < 0
+      || read_file ("/proc/self/cgroup", &self, NULL, err) < 0)
     return -1;
   for (char *line = mi, *next; line && *line; line = next)
     {
@@ -90,7 +91,7 @@ cg_v1_init (struct tong_cgroup *cg, const char *path, struct tong_err *err)
               {
                 cleanup_free char *own = NULL;
                 const char *ctrl = i == V1_SYSTEMD ? "name=systemd" : v1_names[i];
-                if (cg_own_path (ctrl, &own, err) < 0)
+                if (cg_own_path_in (self, ctrl, &own, err) < 0)
                   return -1;
                 /* A hierarchy mounted from below its root shows that part
                    in the mountinfo root field, not in the mount point.  */
@@ -110,7 +111,7 @@ cg_v1_init (struct tong_cgroup *cg, const char *path, struct tong_err *err)
   if (cg->path == NULL)
     {
       cleanup_free char *own = NULL;
-      if (cg_own_path ("memory", &own, err) < 0)
+      if (cg_own_path_in (self, "memory", &own, err) < 0)
         return -1;
       cg->path = cg_join (own, path);
     }
@@ -136,36 +137,36 @@ mkdir_cgroup (const char *dir, bool cpuset, bool *created, struct tong_err *err)
   char buf[PATH_MAX];
   snprintf (buf, sizeof buf, "%s", dir);
   *created = false;
-  struct stat sb;
-  if (stat (buf, &sb) == 0)
-    return 0;
+  /* The mkdir first: one syscall when the parent is there (the usual case),
+     no stat of the dir and of its parent.  */
   char *slash = strrchr (buf, '/');
-  if (slash && slash != buf)
-    {
-      *slash = '\0';
-      bool dummy;
-      if (mkdir_cgroup (buf, cpuset, &dummy, err) < 0)
-        return -1;
-    }
   if (mkdir (dir, 0755) < 0)
     {
       if (errno == EEXIST)
         return 0;
-      return tong_err_set (err, errno, "mkdir %s", dir);
+      if (errno != ENOENT || slash == NULL || slash == buf)
+        return tong_err_set (err, errno, "mkdir %s", dir);
+      *slash = '\0';
+      bool dummy;
+      if (mkdir_cgroup (buf, cpuset, &dummy, err) < 0)
+        return -1;
+      if (mkdir (dir, 0755) < 0)
+        {
+          if (errno == EEXIST)
+            return 0;
+          return tong_err_set (err, errno, "mkdir %s", dir);
+        }
     }
   *created = true;
   if (cpuset && slash && slash != buf)
     {
+      /* A new cpuset level is empty (or, with cgroup.clone_children, a copy
+         of its parent's): give it the parent's cpus and mems.  */
+      *slash = '\0';
       const char *files[] = { "cpuset.cpus", "cpuset.mems" };
       for (int k = 0; k < 2; k++)
         {
           cleanup_free char *v = NULL;
-          if (cg_read (dir, files[k], &v, err) < 0)
-            return -1;
-          if (v[strspn (v, " \n")] != '\0')
-            continue;
-          free (v);
-          v = NULL;
           if (cg_read (buf, files[k], &v, err) < 0 || cg_write (dir, files[k], v, err) < 0)
             return -1;
         }

@@ -172,19 +172,25 @@ build_container (struct init_ctx *ctx, char *state_json, size_t state_len, int *
     return -1;
 
   /* The parent runs prestart and createRuntime hooks now, in the runtime
-     namespace, and answers with the state the next hooks get.  */
-  if (sync_send (ctx->sync_sock, SYNC_HOOKS_CREATE_RUNTIME, -1, err) < 0)
-    return -1;
-  struct sync_msg *m = malloc (sizeof *m);
-  if (m == NULL)
-    return tong_err_set (err, ENOMEM, "sync");
-  if (sync_recv (ctx->sync_sock, m, NULL, err) < 0 || m->type != SYNC_GO)
+     namespace, and answers with the state the next hooks get.  Without any
+     of those hooks nothing needs that round trip.  */
+  state_json[0] = '\0';
+  if (c->n_hooks[OCI_HOOK_PRESTART] || c->n_hooks[OCI_HOOK_CREATE_RUNTIME]
+      || c->n_hooks[OCI_HOOK_CREATE_CONTAINER] || c->n_hooks[OCI_HOOK_START_CONTAINER])
     {
+      if (sync_send (ctx->sync_sock, SYNC_HOOKS_CREATE_RUNTIME, -1, err) < 0)
+        return -1;
+      struct sync_msg *m = malloc (sizeof *m);
+      if (m == NULL)
+        return tong_err_set (err, ENOMEM, "sync");
+      if (sync_recv (ctx->sync_sock, m, NULL, err) < 0 || m->type != SYNC_GO)
+        {
+          free (m);
+          _exit (1); /* the parent failed and reports it.  */
+        }
+      snprintf (state_json, state_len, "%s", m->msg);
       free (m);
-      _exit (1); /* the parent failed and reports it.  */
     }
-  snprintf (state_json, state_len, "%s", m->msg);
-  free (m);
 
   if (hooks_run (c, OCI_HOOK_CREATE_CONTAINER, state_json, err) < 0)
     return -1;
