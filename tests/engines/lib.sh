@@ -365,3 +365,5 @@ _final_cleanup() {
   fi
 }
 trap _final_cleanup EXIT
+# A timeout's SIGTERM (sent to the whole process group) still cleans up.
+trap 'exit 143' TERM INT HUP
