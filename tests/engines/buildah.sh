@@ -52,6 +52,11 @@ check "run: echo" "$(why)" '[ $RC = 0 ] && [ "$OUT" = hello ]'
 e "${B[@]}" run "${RT[@]}" w1 -- sh -c 'exit 3'
 check "run: exit code 3 reaches the user" "$(why)" '[ $RC = 3 ]'
 
+# buildah has extra fds open when it calls the runtime (up to 17), without
+# --preserve-fds: none may reach the container.
+e "${B[@]}" run "${RT[@]}" w1 -- sh -c 'ls /proc/$$/fd; true'
+check "run: only fds 0 1 2 reach the container" "$(why)" '[ $RC = 0 ] && [ "$(echo $OUT)" = "0 1 2" ]'
+
 e "${B[@]}" run "${RT[@]}" --user 1000:1000 --workingdir /tmp -e FOO=bar w1 -- sh -c 'echo $(id -u):$(pwd):$FOO'
 check "run --user --workingdir --env" "$(why)" '[ $RC = 0 ] && [ "$OUT" = 1000:/tmp:bar ]'
 

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 D=$TMP/containerd
-mkdir -p "$D"/{root,state,runc}
+mkdir -p "$D"/{root,state,runc,fifo}
 cat >"$D/config.toml" <<EOF
 version = 2
 root = "$D/root"
@@ -23,7 +23,9 @@ EOF
 CTR=(ctr --address "$D/containerd.sock" --namespace tong-test)
 IMG=localhost/bb:latest
 # Every task runs through the runc shim with tong as its BinaryName.
-RUNOPTS=(--runc-binary "$RUNTIME" --runc-root "$D/runc")
+# ctr's stdio fifos go to a private --fifo-dir too (a detached exec's
+# fifos are otherwise left in /run/containerd/fifo).
+RUNOPTS=(--runc-binary "$RUNTIME" --runc-root "$D/runc" --fifo-dir "$D/fifo")
 
 engine_cleanup() {
   local id
@@ -88,11 +90,11 @@ quota=$(cg_value cpu "$PID1" cpu.cfs_quota_us)
 check "--memory-limit 64 MiB --cpus 0.5: in the cgroup files" "mem=$mem quota=$quota" \
   '[ "$mem" = 67108864 ] && [ "$quota" = 50000 ]'
 
-e "${CTR[@]}" task exec --exec-id x1 c1 sh -c 'echo exec-ok; exit 4'
+e "${CTR[@]}" task exec --fifo-dir "$D/fifo" --exec-id x1 c1 sh -c 'echo exec-ok; exit 4'
 check "task exec: output and exit code 4" "$(why)" '[ $RC = 4 ] && [ "$OUT" = exec-ok ]'
-et "${CTR[@]}" task exec -t --exec-id x2 c1 tty
+et "${CTR[@]}" task exec --fifo-dir "$D/fifo" -t --exec-id x2 c1 tty
 check "task exec -t: a terminal" "$(why)" '[ $RC = 0 ] && [[ $OUT == /dev/pts/* ]]'
-e "${CTR[@]}" task exec -d --exec-id x3 c1 sleep 999
+e "${CTR[@]}" task exec --fifo-dir "$D/fifo" -d --exec-id x3 c1 sleep 999
 e "${CTR[@]}" task ps c1
 check "task ps: the task's processes" "$(why) pid1=$PID1" '[ $RC = 0 ] && [[ $OUT == *"$PID1"* ]] && [ "$(printf "%s\n" "$OUT" | grep -c "^[0-9]")" -ge 2 ]'
 

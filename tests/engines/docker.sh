@@ -70,6 +70,9 @@ wait $FG
 RC=$?
 check "run: exit code 137 (killed by SIGKILL) reaches the user" "rc=$RC $(head -c 200 "$TMP/fg.out")" '[ $RC = 137 ]'
 
+e "${P[@]}" "${RUN[@]}" --rm "$IMG" sh -c 'ls /proc/$$/fd; true'
+check "run: only fds 0 1 2 reach the container" "$(why)" '[ $RC = 0 ] && [ "$(echo $OUT)" = "0 1 2" ]'
+
 et "${P[@]}" "${RUN[@]}" --rm -t "$IMG" sh -c 'tty; stty size'
 check "run -t: a terminal" "$(why)" '[ $RC = 0 ] && [[ $OUT == /dev/pts/* ]]'
 

@@ -12,7 +12,6 @@
 #   ENGINE_TIMEOUT=s bound on one engine command (default 60)
 #   ENGINE_LOG=file  log every runtime call (argv) to FILE, through a
 #                    wrapper script around $TONG
-#   ENGINE_FILTER=re run only the steps whose name matches the regex
 #   TONG_TEST_TMP=d  where the temp dir goes (default /tmp)
 #   ENGINE_KEEP=1    keep the temp dir (daemon logs) after the run
 #
@@ -36,8 +35,7 @@ case $TONG in
   *) TONG=$(command -v "$TONG" || echo "$TONG") ;;
 esac
 ENGINE_TIMEOUT=${ENGINE_TIMEOUT:-60}
-ENGINE_FILTER=${ENGINE_FILTER:-}
-export TONG ENGINE_TIMEOUT ENGINE_FILTER
+export TONG ENGINE_TIMEOUT
 
 pass() { echo "ok engines: $ENGINE: $1"; }
 fail() { echo "not ok engines: $ENGINE: $1: $(printf '%s' "$2" | tr '\n' ' ' | cut -c1-300)"; }
@@ -62,6 +60,7 @@ host_snapshot() {
   done
   ip -o link show 2>/dev/null | awk -F': ' '{sub(/@.*/, "", $2); print "link " $2}'
   ls /run/netns 2>/dev/null | sed 's/^/netns /'
+  find /run/containerd /run/docker /run/containers /run/libpod -mindepth 1 2>/dev/null | sed 's/^/file /'
   if command -v iptables-save >/dev/null 2>&1; then
     iptables-save 2>/dev/null | grep -v '^[#:*]' | grep -v '^COMMIT' | sed 's/^/iptables /'
   fi
@@ -90,7 +89,7 @@ if [ -z "${TONG_ENGINE_INNER:-}" ]; then
   # Host dirs the engines make even with private state (shim sockets,
   # plugin and netns dirs): removed afterwards when new and left empty.
   new_dirs=()
-  for d in /run/containerd /run/docker /run/containers /run/crun /run/libpod /run/netns /var/lib/cni; do
+  for d in /run/containerd /run/containerd/fifo /run/docker /run/containers /run/crun /run/libpod /run/netns /var/lib/cni; do
     [ -e "$d" ] || new_dirs+=("$d")
   done
   start=$(date +%s)
@@ -102,7 +101,7 @@ if [ -z "${TONG_ENGINE_INNER:-}" ]; then
   after=$(host_snapshot)
   added=$(comm -13 <(sort <<<"$before") <(sort <<<"$after") | tr '\n' ' ')
   if [ -z "$added" ]; then
-    pass "host: unchanged (forwarding sysctls, links, netns, iptables)"
+    pass "host: unchanged (forwarding sysctls, links, netns, iptables, engine dirs in /run)"
   else
     fail "host: unchanged" "new or changed: $added"
     # Put the forwarding sysctls back.
@@ -137,9 +136,6 @@ exec "$TONG" "\$@"
 EOF
   chmod 0755 "$RUNTIME"
 fi
-
-# want STEP: 0 when STEP is selected by ENGINE_FILTER.
-want() { [ -z "$ENGINE_FILTER" ] || [[ $1 =~ $ENGINE_FILTER ]]; }
 
 # check STEP WHY-IF-FALSE CONDITION: one result line; CONDITION is shell
 # code (single-quoted by the caller, so `&&` and [[ ]] stay inside), WHY is
