@@ -131,6 +131,17 @@ e "${P[@]}" wait d2
 check "wait: the exit code of a detached container" "$(why)" '[ "$OUT" = 9 ]'
 e "${P[@]}" rm d2
 
+# Without a pid namespace of its own, stopping signals every process of
+# the container's cgroup (kill --all).
+e "${P[@]}" "${RUN[@]}" -d --name ph --pid host "$IMG" sh -c 'sleep 1001 & sleep 1002 & wait'
+PH=$(pid_of ph)
+poll 25 eval '[ "$(wc -l <"$(cg_file pids "$PH" cgroup.procs)" 2>/dev/null)" = 3 ]'
+procs=$(cat "$(cg_file pids "$PH" cgroup.procs)" 2>/dev/null | tr '\n' ' ')
+e "${P[@]}" stop -t 2 ph
+check "--pid host: stop ends every process of the container" "$(why) procs=$procs" \
+  '[ $RC = 0 ] && [ -n "$procs" ] && poll 25 all_gone $procs'
+e "${P[@]}" rm -f ph
+
 # ---- resources in the cgroup files ---------------------------------------------
 
 e "${P[@]}" "${RUN[@]}" -d --name r1 --memory 64m --cpus 0.5 --pids-limit 50 "$IMG" sleep 1000

@@ -206,6 +206,16 @@ poll() {
   return 1
 }
 
+# all_gone PID...: 0 when none of them is alive (a zombie counts as gone).
+all_gone() {
+  local p st
+  for p; do
+    st=$(awk '{ sub(/^[0-9]+ \(.*\) /, ""); print $1 }' "/proc/$p/stat" 2>/dev/null)
+    [ -z "$st" ] || [ "$st" = Z ] || return 1
+  done
+  return 0
+}
+
 # A busybox rootfs: $TMP/rootfs, and as a tarball $TMP/rootfs.tar (for
 # `podman import` / `docker import`).  /var/www/index.html for httpd.
 make_rootfs() {
