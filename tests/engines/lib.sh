@@ -15,13 +15,15 @@
 #   TONG_TEST_TMP=d  where the temp dir goes (default /tmp)
 #   ENGINE_KEEP=1    keep the temp dir (daemon logs) after the run
 #
-# Isolation: the script re-runs itself as a child subreaper (tests/init/tinit
-# reap) inside new network and mount namespaces (unshare -n -m), with only lo
-# up: bridges, veths, iptables rules, published ports and the engines'
-# mounts exist only there.  Daemons keep their state under the temp dir.  At
-# the end everything still running below the subreaper is killed by pid,
-# and the host's forwarding sysctls, netns list and bridges are compared
-# with what they were before.
+# Isolation: the script re-runs itself as pid 1 of new pid, network and
+# mount namespaces (unshare -p -n -m --mount-proc), with only lo up: bridges,
+# veths, iptables rules, published ports and the engines' mounts exist only
+# there, orphans are reparented to (and reaped by) the script, and whatever
+# survives it dies with its pid namespace.  Daemons keep their state under
+# the temp dir.  At the end every process still running in the namespace is
+# killed by pid and reported; the outer part removes the cgroups the engine
+# made (when empty) and compares the host's forwarding sysctls, links,
+# netns, iptables rules and the engines' dirs in /run with what they were.
 
 set -u
 export LC_ALL=C
@@ -45,7 +47,13 @@ if [ "$(id -u)" != 0 ]; then
   exit 0
 fi
 
-TINIT=${TINIT:-$TOP/tests/init/tinit}
+# The top cgroup (below each controller) the engine puts its containers in.
+case $ENGINE in
+  podman | buildah) ENGINE_CGROUPS="libpod_parent" ;;
+  docker) ENGINE_CGROUPS="docker" ;;
+  containerd) ENGINE_CGROUPS="tong-test" ;;
+  *) ENGINE_CGROUPS=${ENGINE_CGROUPS:-} ;;
+esac
 
 # ---- outer part: snapshot the host, run the inner part, compare -------------
 
@@ -71,10 +79,6 @@ if [ -z "${TONG_ENGINE_INNER:-}" ]; then
     echo "not ok engines: $ENGINE: runtime $TONG not found or not executable"
     exit 1
   fi
-  if [ ! -x "$TINIT" ]; then
-    echo "not ok engines: $ENGINE: $TINIT missing (run make)"
-    exit 1
-  fi
   for tool in unshare ip busybox jq timeout; do
     if ! command -v "$tool" >/dev/null 2>&1; then
       echo "not ok engines: $ENGINE: missing tool $tool (run contrib/install-deps.sh)"
@@ -93,8 +97,33 @@ if [ -z "${TONG_ENGINE_INNER:-}" ]; then
     [ -e "$d" ] || new_dirs+=("$d")
   done
   start=$(date +%s)
-  TONG_ENGINE_INNER=1 "$TINIT" reap unshare --net --mount --propagation private -- bash "$0" "$@"
+  new_cgroups=()
+  for name in $ENGINE_CGROUPS; do
+    for c in /sys/fs/cgroup/*/; do
+      [ -e "$c$name" ] || new_cgroups+=("$c$name")
+    done
+  done
+  # A timeout's SIGTERM reaches the inner script too (the same process
+  # group): wait for its cleanup, then check the host.
+  trap 'echo "# engines: $ENGINE: terminated"' TERM INT HUP
+  TONG_ENGINE_INNER=1 unshare --pid --fork --mount-proc --net --mount --propagation private -- bash "$0" "$@"
   rc=$?
+  left=()
+  for c in "${new_cgroups[@]}"; do
+    # Processes killed last may take a moment to leave their cgroups.
+    for ((i = 0; i < 25; i++)); do
+      [ -d "$c" ] || break
+      find "$c" -depth -type d -exec rmdir {} + 2>/dev/null
+      sleep 0.2
+    done
+    [ -d "$c" ] && left+=("$c")
+  done
+  if [ ${#left[@]} = 0 ]; then
+    pass "cleanup: the engine's cgroups are gone"
+  else
+    fail "cleanup: the engine's cgroups are gone" "still there (not empty): ${left[*]}"
+    rc=1
+  fi
   for d in "${new_dirs[@]}"; do
     [ -d "$d" ] && find "$d" -depth -type d -empty -delete 2>/dev/null
   done
@@ -116,14 +145,12 @@ fi
 
 # ---- inner part: in the test's own network and mount namespaces -------------
 
-REAPER=$PPID
 ip link set lo up
 
 TMP=$(mktemp -d "${TONG_TEST_TMP:-/tmp}/tong-engine-$ENGINE.XXXXXX")
 chmod 0755 "$TMP"
 FAILED=0
 DAEMON_PIDS=()
-CGROUPS_BEFORE=$(ls -d /sys/fs/cgroup/*/* 2>/dev/null | sort)
 
 # The runtime the engine calls: $TONG, or a wrapper that logs argv.
 RUNTIME=$TONG
@@ -336,8 +363,8 @@ descendants() {
 }
 
 # engine_cleanup is the engine script's own (remove containers, stop its
-# daemons); then this kills what is left below the subreaper, removes the
-# cgroups the run made, and the temp dir.
+# daemons); then this kills what is left in the pid namespace (this shell
+# is its pid 1) and removes the temp dir.
 engine_cleanup() { :; }
 _final_cleanup() {
   local pid left=() cg
@@ -345,24 +372,18 @@ _final_cleanup() {
   for pid in "${DAEMON_PIDS[@]}"; do
     stop_pid "$pid"
   done
-  for pid in $(descendants "$REAPER"); do
+  for pid in $(descendants $$); do
     [ "$pid" = $$ ] && continue
     [ "$pid" = "$BASHPID" ] && continue
-    [ -e "/proc/$pid" ] || continue
+    all_gone "$pid" && continue
     left+=("$pid:$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-60)")
     kill -KILL "$pid" 2>/dev/null
   done
   if [ ${#left[@]} = 0 ]; then
     pass "cleanup: no process left"
   else
-    # Processes of this shell's own pipelines may show up: ignore those gone.
     fail "cleanup: no process left" "killed ${left[*]}"
   fi
-  # Cgroups the engine made and left (empty ones only: rmdir).
-  for cg in $(comm -13 <(echo "$CGROUPS_BEFORE") <(ls -d /sys/fs/cgroup/*/* 2>/dev/null | sort)); do
-    [ -d "$cg" ] || continue
-    find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null
-  done
   findmnt -rn -o TARGET | grep -F "$TMP" | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
   if [ -n "${ENGINE_KEEP:-}" ]; then
     echo "# kept $TMP"
