@@ -212,6 +212,17 @@ t_linux_devices() {
   assert_false "no node made on the host" test -e /dev/tong0
 }
 
+# podman passes the host node's whole st_mode as fileMode (020666 for
+# /dev/zero): the type bits are accepted, the permission bits used.
+t_linux_devices_st_mode() {
+  make_bundle "$B" /bin/tinit stat /dev/myzero || return
+  cfg "$B" '.linux.devices = [{path: "/dev/myzero", type: "c", major: 1, minor: 5, fileMode: 8630}]' || return
+  tong run --bundle "$B" "$ID"
+  assert_ok "run" || return
+  assert_eq "char device rdev" "$(kv type) $(kv rdev)" "chr 1:5"
+  assert_eq "mode 0666 from st_mode 020666" "$(kv mode)" 0666
+}
+
 t_proc_sys_mounts() {
   make_bundle "$B" /bin/tinit mounts || return
   tong run --bundle "$B" "$ID"
@@ -237,6 +248,7 @@ run_test "symlink destination" t_symlink_dest_file
 run_test "default devices" t_default_devices
 run_test "dev symlinks" t_dev_symlinks
 run_test "linux.devices" t_linux_devices
+run_test "linux.devices: fileMode with the file type bits (podman)" t_linux_devices_st_mode
 run_test "proc sys dev" t_proc_sys_mounts
 
 # idmap bind mounts: on-disk owners seen through the mount's mappings.
