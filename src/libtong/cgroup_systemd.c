@@ -1,12 +1,20 @@
-/* --systemd-cgroup paths: "slice:prefix:name", as runc takes them, and the
-   unit and cgroup names systemd gives them.  */
+/* --systemd-cgroup: paths "slice:prefix:name", as runc takes them, the unit
+   and cgroup names systemd gives them, and the driver: systemd (PID 1) makes
+   a transient scope holding the container's pid, over D-Bus (dbus.c); the
+   limits go both into the unit's properties (so systemd keeps them) and,
+   through the v1/v2 driver, into the scope's cgroup files (every resource,
+   also those systemd has no property for).  */
 #include "cgroup.h"
 #include "cleanup.h"
+#include "dbus.h"
+#include "log.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void
 cg_systemd_path_free (struct cg_systemd_path *p)
@@ -99,3 +107,504 @@ cg_systemd_expand_slice (const char *slice, char **out, struct tong_err *err)
   *out = s;
   return 0;
 }
+
+/* ---- unit properties ---------------------------------------------------- */
+
+/* systemd's "infinity" for the t-typed limits.  */
+#define SD_INFINITY UINT64_MAX
+
+static void
+prop (struct dbus_buf *b, const char *name, const char *sig)
+{
+  dbus_w_struct (b);
+  dbus_w_str (b, name);
+  dbus_w_sig (b, sig);
+}
+
+static void
+prop_t (struct dbus_buf *b, const char *name, uint64_t v)
+{
+  prop (b, name, "t");
+  dbus_w_u64 (b, v);
+}
+
+static void
+prop_b (struct dbus_buf *b, const char *name, bool v)
+{
+  prop (b, name, "b");
+  dbus_w_bool (b, v);
+}
+
+static void
+prop_s (struct dbus_buf *b, const char *name, const char *v)
+{
+  prop (b, name, "s");
+  dbus_w_str (b, v);
+}
+
+static void
+prop_ay (struct dbus_buf *b, const char *name, const uint8_t *v, size_t n)
+{
+  prop (b, name, "ay");
+  size_t m = dbus_w_array_begin (b, 1);
+  for (size_t i = 0; i < n; i++)
+    dbus_w_byte (b, v[i]);
+  dbus_w_array_end (b, m);
+}
+
+int
+cg_systemd_cpumask (const char *list, uint8_t **out, size_t *n, struct tong_err *err)
+{
+  *out = NULL;
+  *n = 0;
+  /* Bounded: the kernel's NR_CPUS / MAX_NUMNODES are far below.  */
+  enum { MAX_BIT = 1 << 16 };
+  size_t len = 0;
+  uint8_t *m = calloc (MAX_BIT / 8, 1);
+  if (m == NULL)
+    return tong_err_set (err, ENOMEM, "cpu list");
+  for (const char *p = list; *p;)
+    {
+      while (*p == ' ' || *p == '\n')
+        p++;
+      if (*p == '\0')
+        break;
+      char *end;
+      errno = 0;
+      unsigned long a = strtoul (p, &end, 10), b = a;
+      if (end == p || errno)
+        goto bad;
+      p = end;
+      if (*p == '-')
+        {
+          const char *q = p + 1;
+          b = strtoul (q, &end, 10);
+          if (end == q || errno || b < a)
+            goto bad;
+          p = end;
+        }
+      if (b >= MAX_BIT)
+        goto bad;
+      for (unsigned long i = a; i <= b; i++)
+        m[i / 8] |= (uint8_t) (1u << (i % 8));
+      if (b / 8 + 1 > len)
+        len = b / 8 + 1;
+      while (*p == ' ' || *p == '\n')
+        p++;
+      if (*p == ',')
+        p++;
+      else if (*p)
+        goto bad;
+    }
+  *out = m;
+  *n = len;
+  return 0;
+bad:
+  free (m);
+  return tong_err_set (err, 0, "\"%s\" is not a list of numbers and ranges (\"0-3,5\")", list);
+}
+
+int
+cg_systemd_resource_props (struct dbus_buf *b, const struct cg_resources *r,
+                           enum cgroup_mode mode, struct tong_err *err)
+{
+  bool v2 = mode == CG_MODE_V2;
+  if (r->memory.limit.set && r->memory.limit.v != 0)
+    prop_t (b, v2 ? "MemoryMax" : "MemoryLimit",
+            r->memory.limit.v < 0 ? SD_INFINITY : (uint64_t) r->memory.limit.v);
+  if (v2 && r->memory.reservation.set && r->memory.reservation.v != 0)
+    prop_t (b, "MemoryLow",
+            r->memory.reservation.v < 0 ? SD_INFINITY : (uint64_t) r->memory.reservation.v);
+  if (v2 && r->memory.swap.set && r->memory.swap.v != 0)
+    {
+      int64_t sw;
+      if (cg_swap_v2 (r->memory.swap.v, r->memory.limit.set ? r->memory.limit.v : -1, &sw,
+                      "linux.resources.memory.swap", err)
+          < 0)
+        return -1;
+      prop_t (b, "MemorySwapMax", sw < 0 ? SD_INFINITY : (uint64_t) sw);
+    }
+  if (r->cpu.shares.set && r->cpu.shares.v != 0)
+    {
+      if (v2)
+        prop_t (b, "CPUWeight", cg_shares_to_weight (r->cpu.shares.v));
+      else
+        prop_t (b, "CPUShares", r->cpu.shares.v);
+    }
+  if (r->cpu.quota.set && r->cpu.quota.v != 0)
+    {
+      uint64_t period = r->cpu.period.set && r->cpu.period.v ? r->cpu.period.v : 100000;
+      uint64_t per_sec = SD_INFINITY;
+      if (r->cpu.quota.v > 0)
+        {
+          per_sec = (uint64_t) r->cpu.quota.v * 1000000 / period;
+          /* systemd keeps this value in steps of 10 ms: round up, never
+             below the quota asked for (the cgroup file gets the exact one).  */
+          if (per_sec % 10000)
+            per_sec = (per_sec / 10000 + 1) * 10000;
+        }
+      prop_t (b, "CPUQuotaPerSecUSec", per_sec);
+      if (r->cpu.period.set && r->cpu.period.v)
+        prop_t (b, "CPUQuotaPeriodUSec", r->cpu.period.v);
+    }
+  const char *sets[2] = { r->cpu.cpus, r->cpu.mems };
+  const char *names[2] = { "AllowedCPUs", "AllowedMemoryNodes" };
+  for (int i = 0; v2 && i < 2; i++)
+    if (sets[i] && *sets[i])
+      {
+        cleanup_free uint8_t *mask = NULL;
+        size_t n;
+        if (cg_systemd_cpumask (sets[i], &mask, &n, err) < 0)
+          return tong_err_wrap (err, "linux.resources.cpu.%s", i ? "mems" : "cpus");
+        prop_ay (b, names[i], mask, n);
+      }
+  if (r->pids_limit.set && r->pids_limit.v != 0)
+    prop_t (b, "TasksMax", r->pids_limit.v < 0 ? SD_INFINITY : (uint64_t) r->pids_limit.v);
+  if (r->blkio.weight.set && r->blkio.weight.v != 0)
+    {
+      if (v2)
+        prop_t (b, "IOWeight", cg_blkio_weight_to_io (r->blkio.weight.v));
+      else
+        prop_t (b, "BlockIOWeight", r->blkio.weight.v);
+    }
+  return 0;
+}
+
+int
+cg_systemd_start_body (const char *unit, const char *slice, const char *desc, pid_t pid,
+                       const struct cg_resources *r, enum cgroup_mode mode, struct dbus_buf *b,
+                       struct tong_err *err)
+{
+  memset (b, 0, sizeof *b);
+  dbus_w_str (b, unit);
+  /* "replace": as runc; a stale job for the same unit is superseded.  */
+  dbus_w_str (b, "replace");
+  size_t props = dbus_w_array_begin (b, 8);
+  prop_s (b, "Description", desc);
+  prop_s (b, "Slice", slice);
+  prop (b, "PIDs", "au");
+  size_t pids = dbus_w_array_begin (b, 4);
+  dbus_w_u32 (b, (uint32_t) pid);
+  dbus_w_array_end (b, pids);
+  /* The container may make cgroups below its own (nested runtimes).  */
+  prop_b (b, "Delegate", true);
+  /* No ordering against shutdown.target and friends: the container's
+     lifetime is the engine's business, as with runc.  */
+  prop_b (b, "DefaultDependencies", false);
+  prop_b (b, "MemoryAccounting", true);
+  prop_b (b, "CPUAccounting", true);
+  prop_b (b, mode == CG_MODE_V2 ? "IOAccounting" : "BlockIOAccounting", true);
+  prop_b (b, "TasksAccounting", true);
+  if (r && cg_systemd_resource_props (b, r, mode, err) < 0)
+    {
+      dbus_buf_free (b);
+      return -1;
+    }
+  dbus_w_array_end (b, props);
+  /* No auxiliary units: an empty a(sa(sv)).  */
+  dbus_w_array_end (b, dbus_w_array_begin (b, 8));
+  if (b->oom)
+    {
+      dbus_buf_free (b);
+      return tong_err_set (err, ENOMEM, "D-Bus message");
+    }
+  return 0;
+}
+
+/* ---- talking to systemd --------------------------------------------------- */
+
+#define SD_DEST "org.freedesktop.systemd1"
+#define SD_PATH "/org/freedesktop/systemd1"
+#define SD_MANAGER "org.freedesktop.systemd1.Manager"
+/* Bounded waits: a job of a scope is immediate, but a VM under TCG is slow.  */
+#define SD_TIMEOUT_MS 30000
+
+/* The system bus first (as runc), systemd's private socket (root only)
+   when there is no bus daemon.  */
+static int
+sd_connect (struct dbus_conn *c, struct tong_err *err)
+{
+  struct tong_err e1 = { 0 };
+  const char *env = getenv ("DBUS_SYSTEM_BUS_ADDRESS");
+  const char *bus = "/run/dbus/system_bus_socket";
+  if (env && strncmp (env, "unix:path=", 10) == 0 && !strchr (env, ','))
+    bus = env + 10;
+  if (dbus_connect (c, bus, true, &e1) == 0)
+    {
+      /* JobRemoved is broadcast: ask the bus to pass it on to us.  */
+      struct dbus_buf body = { 0 };
+      dbus_w_str (&body, "type='signal',sender='" SD_DEST "',path='" SD_PATH
+                         "',interface='" SD_MANAGER "',member='JobRemoved'");
+      struct dbus_call call = { "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                "org.freedesktop.DBus", "AddMatch", "s" };
+      struct dbus_msg m;
+      int r = dbus_method (c, &call, &body, &m, NULL, NULL, SD_TIMEOUT_MS, err);
+      dbus_buf_free (&body);
+      dbus_msg_free (&m);
+      if (r < 0)
+        dbus_close (c);
+      return r;
+    }
+  /* A direct connection gets every signal without asking.  */
+  if (dbus_connect (c, "/run/systemd/private", false, err) == 0)
+    return 0;
+  return tong_err_wrap (err, "--systemd-cgroup: no D-Bus connection to systemd (%s)", e1.msg);
+}
+
+struct job_seen
+{
+  char job[8][256];
+  char result[8][32];
+  int n;
+};
+
+static void
+on_signal (const struct dbus_msg *m, void *data)
+{
+  struct job_seen *js = data;
+  if (!m->member || strcmp (m->member, "JobRemoved") != 0 || !m->iface
+      || strcmp (m->iface, SD_MANAGER) != 0 || strcmp (m->sig, "uoss") != 0)
+    return;
+  struct dbus_rd r;
+  dbus_rd_init (&r, m->body, m->body_len);
+  dbus_r_u32 (&r);
+  const char *job = dbus_r_str (&r);
+  dbus_r_str (&r); /* the unit.  */
+  const char *result = dbus_r_str (&r);
+  if (job == NULL || result == NULL)
+    return;
+  int i = js->n < 8 ? js->n++ : 7;
+  snprintf (js->job[i], sizeof js->job[i], "%s", job);
+  snprintf (js->result[i], sizeof js->result[i], "%s", result);
+}
+
+/* Call METHOD of the manager with BODY (signature SIG), whose reply is a
+   job path, and wait for that job's JobRemoved.  *ERROR_NAME (if given)
+   gets the D-Bus error name of a refused call.  */
+static int
+sd_job (const char *method, const char *sig, const struct dbus_buf *body, const char *unit,
+        char *error_name, size_t error_len, struct tong_err *err)
+{
+  struct dbus_conn c;
+  if (error_name)
+    *error_name = '\0';
+  if (sd_connect (&c, err) < 0)
+    return -1;
+  struct job_seen js = { .n = 0 };
+  struct dbus_call call = { SD_DEST, SD_PATH, SD_MANAGER, method, sig };
+  struct dbus_msg m;
+  int r = dbus_method (&c, &call, body, &m, on_signal, &js, SD_TIMEOUT_MS, err);
+  if (r < 0)
+    {
+      if (error_name && m.error)
+        snprintf (error_name, error_len, "%s", m.error);
+      dbus_msg_free (&m);
+      dbus_close (&c);
+      return tong_err_wrap (err, "systemd: %s %s", method, unit);
+    }
+  struct dbus_rd rd;
+  dbus_rd_init (&rd, m.body, m.body_len);
+  const char *p = strcmp (m.sig, "o") == 0 ? dbus_r_str (&rd) : NULL;
+  char job[256];
+  snprintf (job, sizeof job, "%s", p ? p : "");
+  dbus_msg_free (&m);
+  if (*job == '\0')
+    {
+      dbus_close (&c);
+      return tong_err_set (err, EPROTO, "systemd: %s %s: the reply has no job", method, unit);
+    }
+  const char *result = NULL;
+  long long waited = 0;
+  while (result == NULL)
+    {
+      for (int i = 0; i < js.n && result == NULL; i++)
+        if (strcmp (js.job[i], job) == 0)
+          result = js.result[i];
+      if (result)
+        break;
+      if (waited >= SD_TIMEOUT_MS)
+        {
+          dbus_close (&c);
+          return tong_err_set (err, ETIMEDOUT, "systemd: %s %s: job %s did not finish", method,
+                               unit, job);
+        }
+      struct dbus_msg s;
+      if (dbus_read (&c, &s, 1000, err) < 0)
+        {
+          if (err && err->errnum == ETIMEDOUT)
+            {
+              waited += 1000;
+              tong_err_clear (err);
+              continue;
+            }
+          dbus_close (&c);
+          return tong_err_wrap (err, "systemd: %s %s: wait for job %s", method, unit, job);
+        }
+      if (s.type == DBUS_SIGNAL)
+        on_signal (&s, &js);
+      dbus_msg_free (&s);
+    }
+  dbus_close (&c);
+  if (strcmp (result, "done") != 0)
+    return tong_err_set (err, 0, "systemd: %s %s: the job ended \"%s\" (journalctl -u %s)",
+                         method, unit, result, unit);
+  return 0;
+}
+
+/* ---- the driver ----------------------------------------------------------- */
+
+static const struct cgroup_driver *
+fs_driver (const struct tong_cgroup *cg)
+{
+  return cg->mode == CG_MODE_V2 ? &cgroup_driver_v2 : &cgroup_driver_v1;
+}
+
+/* Nothing yet: systemd makes a scope only together with its first process,
+   which enter brings.  */
+static int
+sd_create (struct tong_cgroup *cg, const struct cg_resources *r, struct tong_err *err)
+{
+  (void) err;
+  cg->sd_res = r;
+  cg->created = false;
+  return 0;
+}
+
+static int
+sd_start (struct tong_cgroup *cg, pid_t pid, struct tong_err *err)
+{
+  struct dbus_buf body;
+  char desc[300], ename[128];
+  snprintf (desc, sizeof desc, "tong container %s", cg->sd_name ? cg->sd_name : cg->sd_unit);
+  if (cg_systemd_start_body (cg->sd_unit, cg->sd_slice, desc, pid, cg->sd_res, cg->mode, &body,
+                             err)
+      < 0)
+    return -1;
+  int r = sd_job ("StartTransientUnit", "ssa(sv)a(sa(sv))", &body, cg->sd_unit, ename,
+                  sizeof ename, err);
+  dbus_buf_free (&body);
+  if (r < 0 && strcmp (ename, "org.freedesktop.systemd1.UnitExists") == 0)
+    return tong_err_wrap (err, "a unit %s is still there (a container of that name, or one "
+                          "not deleted: systemctl stop %s)",
+                          cg->sd_unit, cg->sd_unit);
+  return r;
+}
+
+static int
+sd_enter (struct tong_cgroup *cg, pid_t pid, struct tong_err *err)
+{
+  if (!cg->sd_started)
+    {
+      if (sd_start (cg, pid, err) < 0)
+        return -1;
+      cg->sd_started = true;
+      /* The scope's cgroup exists now; the fs driver adds what systemd does
+         not make (v1 hierarchies it does not manage, controllers enabled
+         for update) and checks the pid is in.  */
+      if (fs_driver (cg)->create (cg, cg->sd_res, err) < 0)
+        return -1;
+    }
+  return fs_driver (cg)->enter (cg, pid, err);
+}
+
+static int
+sd_set (struct tong_cgroup *cg, const struct cg_resources *r, const struct cg_device_rule *devices,
+        size_t n_devices, bool update, struct tong_err *err)
+{
+  if (update)
+    {
+      /* Runtime properties, so systemd does not put back the old values on
+         its next reload.  */
+      struct dbus_buf body = { 0 };
+      dbus_w_str (&body, cg->sd_unit);
+      dbus_w_bool (&body, true);
+      size_t props = dbus_w_array_begin (&body, 8);
+      if (cg_systemd_resource_props (&body, r, cg->mode, err) < 0)
+        {
+          dbus_buf_free (&body);
+          return -1;
+        }
+      dbus_w_array_end (&body, props);
+      struct dbus_conn c;
+      struct dbus_call call = { SD_DEST, SD_PATH, SD_MANAGER, "SetUnitProperties", "sba(sv)" };
+      struct dbus_msg m = { 0 };
+      int ret = sd_connect (&c, err);
+      if (ret == 0)
+        {
+          ret = dbus_method (&c, &call, &body, &m, NULL, NULL, SD_TIMEOUT_MS, err);
+          dbus_msg_free (&m);
+          dbus_close (&c);
+        }
+      dbus_buf_free (&body);
+      if (ret < 0)
+        return tong_err_wrap (err, "systemd: SetUnitProperties %s", cg->sd_unit);
+    }
+  return fs_driver (cg)->set (cg, r, devices, n_devices, update, err);
+}
+
+static int
+sd_freeze (struct tong_cgroup *cg, bool frozen, struct tong_err *err)
+{
+  return fs_driver (cg)->freeze (cg, frozen, err);
+}
+
+static int
+sd_frozen (struct tong_cgroup *cg)
+{
+  return fs_driver (cg)->frozen (cg);
+}
+
+static int
+sd_pids (struct tong_cgroup *cg, pid_t **out, size_t *n, struct tong_err *err)
+{
+  return fs_driver (cg)->pids (cg, out, n, err);
+}
+
+static int
+sd_stats (struct tong_cgroup *cg, struct json_writer *w, struct tong_err *err)
+{
+  return fs_driver (cg)->stats (cg, w, err);
+}
+
+static int
+sd_oom_fd (struct tong_cgroup *cg, struct tong_err *err)
+{
+  return fs_driver (cg)->oom_fd (cg, err);
+}
+
+static int
+sd_oom_check (struct tong_cgroup *cg, int fd)
+{
+  return fs_driver (cg)->oom_check (cg, fd);
+}
+
+/* Stop the scope (systemd kills what is left and removes its cgroup).  A
+   scope whose processes have all exited is gone already, as with runc.  */
+static int
+sd_destroy (struct tong_cgroup *cg, struct tong_err *err)
+{
+  struct dbus_buf body = { 0 };
+  dbus_w_str (&body, cg->sd_unit);
+  dbus_w_str (&body, "replace");
+  char ename[128];
+  struct tong_err e = { 0 };
+  int r = sd_job ("StopUnit", "ss", &body, cg->sd_unit, ename, sizeof ename, &e);
+  dbus_buf_free (&body);
+  if (r < 0 && strcmp (ename, "org.freedesktop.systemd1.NoSuchUnit") != 0)
+    tong_warn ("%s", e.msg);
+  return fs_driver (cg)->destroy (cg, err);
+}
+
+const struct cgroup_driver cgroup_driver_systemd = {
+  .name = "systemd",
+  .create = sd_create,
+  .enter = sd_enter,
+  .set = sd_set,
+  .freeze = sd_freeze,
+  .frozen = sd_frozen,
+  .pids = sd_pids,
+  .stats = sd_stats,
+  .oom_fd = sd_oom_fd,
+  .oom_check = sd_oom_check,
+  .destroy = sd_destroy,
+};
