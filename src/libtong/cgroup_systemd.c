@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -331,6 +332,7 @@ sd_connect (struct dbus_conn *c, struct tong_err *err)
     bus = env + 10;
   if (dbus_connect (c, bus, true, &e1) == 0)
     {
+      tong_debug ("systemd: D-Bus via the system bus %s", bus);
       /* JobRemoved is broadcast: ask the bus to pass it on to us.  */
       struct dbus_buf body = { 0 };
       dbus_w_str (&body, "type='signal',sender='" SD_DEST "',path='" SD_PATH
@@ -347,7 +349,10 @@ sd_connect (struct dbus_conn *c, struct tong_err *err)
     }
   /* A direct connection gets every signal without asking.  */
   if (dbus_connect (c, "/run/systemd/private", false, err) == 0)
-    return 0;
+    {
+      tong_debug ("systemd: D-Bus via systemd's private socket /run/systemd/private");
+      return 0;
+    }
   return tong_err_wrap (err, "--systemd-cgroup: no D-Bus connection to systemd (%s)", e1.msg);
 }
 
@@ -503,6 +508,8 @@ sd_enter (struct tong_cgroup *cg, pid_t pid, struct tong_err *err)
          for update) and checks the pid is in.  */
       if (fs_driver (cg)->create (cg, cg->sd_res, err) < 0)
         return -1;
+      /* Ours: a create that fails from here on stops it again.  */
+      cg->created = true;
     }
   return fs_driver (cg)->enter (cg, pid, err);
 }
@@ -551,12 +558,20 @@ sd_freeze (struct tong_cgroup *cg, bool frozen, struct tong_err *err)
 static int
 sd_frozen (struct tong_cgroup *cg)
 {
-  return fs_driver (cg)->frozen (cg);
+  return cg->sd_started ? fs_driver (cg)->frozen (cg) : -1;
 }
 
+/* Before systemd made the scope, a cgroup of that name is somebody else's
+   (StartTransientUnit refused it): nothing in it is ours.  */
 static int
 sd_pids (struct tong_cgroup *cg, pid_t **out, size_t *n, struct tong_err *err)
 {
+  if (!cg->sd_started)
+    {
+      *out = NULL;
+      *n = 0;
+      return 0;
+    }
   return fs_driver (cg)->pids (cg, out, n, err);
 }
 
@@ -578,11 +593,31 @@ sd_oom_check (struct tong_cgroup *cg, int fd)
   return fs_driver (cg)->oom_check (cg, fd);
 }
 
-/* Stop the scope (systemd kills what is left and removes its cgroup).  A
-   scope whose processes have all exited is gone already, as with runc.  */
+/* Whether the scope's cgroup is gone (systemd removes it with the unit).  */
+static bool
+sd_cgroup_gone (struct tong_cgroup *cg)
+{
+  char dir[PATH_MAX];
+  const char *root = cg->v2_root ? cg->v2_root : cg->v1_mount[0];
+  if (root == NULL || cg->path == NULL)
+    return false;
+  snprintf (dir, sizeof dir, "%s%s", root, cg->path);
+  return access (dir, F_OK) < 0 && errno == ENOENT;
+}
+
+/* A scope whose processes have all exited stops by itself and systemd
+   removes it, as runc relies on; one that does not is stopped (systemd
+   then kills what is left and removes its cgroup).  */
 static int
 sd_destroy (struct tong_cgroup *cg, struct tong_err *err)
 {
+  if (!cg->sd_started)
+    return 0;
+  /* delete has emptied the scope: give systemd a moment to notice.  */
+  for (int i = 0; i < 100 && !sd_cgroup_gone (cg); i++)
+    usleep (20000);
+  if (sd_cgroup_gone (cg))
+    return 0;
   struct dbus_buf body = { 0 };
   dbus_w_str (&body, cg->sd_unit);
   dbus_w_str (&body, "replace");
@@ -590,7 +625,7 @@ sd_destroy (struct tong_cgroup *cg, struct tong_err *err)
   struct tong_err e = { 0 };
   int r = sd_job ("StopUnit", "ss", &body, cg->sd_unit, ename, sizeof ename, &e);
   dbus_buf_free (&body);
-  if (r < 0 && strcmp (ename, "org.freedesktop.systemd1.NoSuchUnit") != 0)
+  if (r < 0 && strcmp (ename, "org.freedesktop.systemd1.NoSuchUnit") != 0 && !sd_cgroup_gone (cg))
     tong_warn ("%s", e.msg);
   return fs_driver (cg)->destroy (cg, err);
 }

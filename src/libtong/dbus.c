@@ -4,6 +4,7 @@
    bounded wait.  */
 #include "dbus.h"
 #include "cleanup.h"
+#include "log.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -669,6 +670,9 @@ dbus_read (struct dbus_conn *c, struct dbus_msg *m, int timeout_ms, struct tong_
         {
           if (dbus_msg_decode (c->in, (size_t) total, m, err) < 0)
             return -1;
+          tong_debug ("D-Bus: got type %u serial %u reply to %u %s%s%s", m->type, m->serial,
+                      m->reply_serial, m->member ? m->member : "", m->error ? " error " : "",
+                      m->error ? m->error : "");
           memmove (c->in, c->in + total, c->in_len - (size_t) total);
           c->in_len -= (size_t) total;
           return 0;
@@ -685,7 +689,12 @@ dbus_read (struct dbus_conn *c, struct dbus_msg *m, int timeout_ms, struct tong_
       struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
       int left = (int) (end - now_ms ());
       if (left <= 0)
-        return tong_err_set (err, ETIMEDOUT, "D-Bus: no answer");
+        {
+          if (c->in_len)
+            tong_debug ("D-Bus: %zu bytes of an unfinished message (size %ld) buffered",
+                        c->in_len, total);
+          return tong_err_set (err, ETIMEDOUT, "D-Bus: no answer");
+        }
       int pr = poll (&pfd, 1, left);
       if (pr < 0 && errno == EINTR)
         continue;
@@ -712,6 +721,7 @@ dbus_method (struct dbus_conn *c, const struct dbus_call *call, const struct dbu
   uint32_t serial = ++c->serial;
   if (dbus_encode_call (call, serial, body, &out, err) < 0)
     return -1;
+  tong_debug ("D-Bus: call %s serial %u (%zu bytes)", call->member, serial, out.len);
   int r = send_all (c->fd, out.p, out.len, err);
   dbus_buf_free (&out);
   if (r < 0)

@@ -1,0 +1,122 @@
+#!/bin/sh
+# Run by tong-vm.service in the systemd VM (tests/vm/run-systemd.sh): tong
+# --systemd-cgroup against the real systemd that is PID 1, first over
+# systemd's private socket (no bus daemon yet), then over a system bus.
+# One `ok vm-systemd: ...` / `not ok vm-systemd: ...` line per check; the
+# unit's SuccessAction powers the VM off when this ends.
+T=/opt/tong
+TONG="timeout -s KILL 60 $T/tong"
+CGR=/sys/fs/cgroup
+ok() { echo "ok vm-systemd: $*"; }
+nok() { echo "not ok vm-systemd: $*"; }
+check() {
+  if [ "$2" = "$3" ]; then ok "$1"; else nok "$1: want '$2', got '$3'"; fi
+}
+has() {
+  case $3 in *"$2"*) ok "$1" ;; *) nok "$1: '$2' not in '$(echo "$3" | head -c 300)'" ;; esac
+}
+# run -d: the detached container keeps its stdio, so never a $(...) pipe.
+rund() {
+  $TONG "$@" >/tmp/rund.out 2>&1 </dev/null
+  rc=$?
+  out=$(cat /tmp/rund.out)
+}
+val() { tr -d '\n' <"$1" 2>/dev/null || echo "(missing $1)"; }
+prop() { systemctl --no-pager show -p "$2" --value "$1" 2>&1; }
+echo 1 >/proc/sys/kernel/printk
+
+check "systemd is PID 1" systemd "$(cat /proc/1/comm)"
+has "cgroup2 at $CGR" cgroup2 "$(grep " $CGR " /proc/mounts)"
+cd /bundle || nok "no /bundle"
+
+# ---- round 1: systemd's private socket ------------------------------------------
+rund --debug --systemd-cgroup run -d c1
+check "tong --systemd-cgroup run -d c1 (cgroupsPath system.slice:tong:c1)" 0 "$rc"
+[ $rc = 0 ] || echo "$out" | tail -n 5 | sed 's/^/# /'
+has "tong talked to systemd over /run/systemd/private (no bus yet)" "/run/systemd/private" "$out"
+check "the scope unit is active" active "$(prop tong-c1.scope ActiveState)"
+check "the scope sits in the slice" system.slice "$(prop tong-c1.scope Slice)"
+check "its cgroup" /system.slice/tong-c1.scope "$(prop tong-c1.scope ControlGroup)"
+check "the unit is delegated" yes "$(prop tong-c1.scope Delegate)"
+D=$CGR/system.slice/tong-c1.scope
+pid=$($T/tong state c1 2>/dev/null | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' | head -n 1)
+has "the container's pid is in the scope's cgroup.procs" "$pid" "$(cat $D/cgroup.procs 2>&1)"
+check "the container's /proc/PID/cgroup" "0::/system.slice/tong-c1.scope" "$(cat /proc/$pid/cgroup 2>&1)"
+check "systemd's MemoryMax (memory.limit)" 67108864 "$(prop tong-c1.scope MemoryMax)"
+check "memory.max in the scope's cgroup" 67108864 "$(val $D/memory.max)"
+check "systemd's TasksMax (pids.limit)" 32 "$(prop tong-c1.scope TasksMax)"
+check "pids.max" 32 "$(val $D/pids.max)"
+check "systemd's CPUWeight (shares 1024)" 39 "$(prop tong-c1.scope CPUWeight)"
+check "cpu.weight" 39 "$(val $D/cpu.weight)"
+check "systemd's CPUQuotaPerSecUSec (quota 50000 / period 100000)" 500ms "$(prop tong-c1.scope CPUQuotaPerSecUSec)"
+check "cpu.max" "50000 100000" "$(val $D/cpu.max)"
+out=$($TONG ps c1 2>&1)
+has "tong ps reads the scope's cgroup" "$pid" "$out"
+$TONG exec c1 /bin/busybox sh -c 'cat /proc/self/cgroup >/tmp/exec-cg' >/dev/null 2>&1
+check "tong exec joins the scope" "0::/" "$(cat /bundle/rootfs/tmp/exec-cg 2>&1)"
+out=$($TONG update --memory 33554432 --pids-limit 20 c1 2>&1)
+check "tong update" "" "$out"
+check "update: memory.max" 33554432 "$(val $D/memory.max)"
+check "update: systemd's MemoryMax follows (SetUnitProperties)" 33554432 "$(prop tong-c1.scope MemoryMax)"
+check "update: systemd's TasksMax follows" 20 "$(prop tong-c1.scope TasksMax)"
+rund --systemd-cgroup run -d c1
+has "a second container of the same id is refused" "exists" "$out"
+# A second container in the same unit name: refused by systemd itself.
+mkdir -p /b2 && sed 's|"path": *"rootfs"|"path": "/bundle/rootfs"|' /bundle/config.json >/b2/config.json
+cd /b2 && rund --systemd-cgroup run -d other; cd /bundle
+has "another container asking for the same scope: systemd's UnitExists, explained" "is still there" "$out"
+$TONG delete -f other >/dev/null 2>&1
+
+$TONG kill c1 KILL >/dev/null 2>&1
+i=0
+while [ $i -lt 100 ] && $T/tong state c1 2>/dev/null | grep -q '"running"'; do sleep 0.1; i=$((i + 1)); done
+out=$($TONG --debug delete c1 2>&1)
+check "tong delete c1 (exited)" "" "$(echo "$out" | grep -v '^debug')"
+echo "$out" | grep -q warning && echo "$out" | grep -v phase | sed 's/^/# /' 
+i=0
+while [ $i -lt 50 ] && [ "$(prop tong-c1.scope LoadState)" != not-found ]; do sleep 0.1; i=$((i + 1)); done
+check "delete: the scope is gone" not-found "$(prop tong-c1.scope LoadState)"
+[ -e $D ] && nok "delete: $D is still there" || ok "delete: $D is gone"
+
+# delete -f of a running container: StopUnit.
+sed 's|"system.slice:tong:c1"|"system.slice:tong:c2"|' /b2/config.json >/b2/c2.json && mv /b2/c2.json /b2/config.json
+cd /b2 && rund --systemd-cgroup run -d c2; cd /bundle
+check "run -d c2" "" "$out"
+check "c2: the scope is active" active "$(prop tong-c2.scope ActiveState)"
+out=$($TONG --debug delete -f c2 2>&1)
+check "tong delete -f c2 (running)" "" "$(echo "$out" | grep -v '^debug')"
+echo "$out" | grep -q warning && echo "$out" | grep -v phase | sed 's/^/# /' 
+check "delete -f: the scope is gone" not-found "$(prop tong-c2.scope LoadState)"
+[ -e $CGR/system.slice/tong-c2.scope ] && nok "delete -f: the cgroup is still there" || ok "delete -f: the cgroup is gone"
+
+# A slice path systemd has to make: a-b.slice nests in a.slice.
+sed 's|"system.slice:tong:c2"|"tongvm-inner.slice:tong:c3"|' /b2/config.json >/b2/c3.json && mv /b2/c3.json /b2/config.json
+cd /b2 && rund --systemd-cgroup run -d c3; cd /bundle
+check "run -d c3 in tongvm-inner.slice" "" "$out"
+check "c3: its cgroup under the expanded slice" /tongvm.slice/tongvm-inner.slice/tong-c3.scope "$(prop tong-c3.scope ControlGroup)"
+[ -d $CGR/tongvm.slice/tongvm-inner.slice/tong-c3.scope ] && ok "c3: the cgroup directory exists" || nok "c3: no cgroup directory"
+$TONG delete -f c3 >/dev/null 2>&1
+check "c3: deleted" not-found "$(prop tong-c3.scope LoadState)"
+
+# ---- round 2: a system bus ----------------------------------------------------
+mkdir -p /run/dbus
+dbus-daemon --config-file=/etc/tong-vm/bus.conf --fork --nopidfile 2>&1 | head -n 3 | sed 's/^/# dbus-daemon: /' 
+# systemd connects to the bus when told to (SIGUSR1).
+kill -USR1 1
+i=0
+while [ $i -lt 100 ] && ! busctl --system --no-pager list 2>/dev/null | grep -q '^org.freedesktop.systemd1 '; do
+  sleep 0.2
+  i=$((i + 1))
+done
+has "systemd is on the system bus" org.freedesktop.systemd1 "$(busctl --system --no-pager list 2>&1)"
+sed 's|"tongvm-inner.slice:tong:c3"|"system.slice:tong:c4"|' /b2/config.json >/b2/c4.json && mv /b2/c4.json /b2/config.json
+cd /b2 && rund --debug --systemd-cgroup run -d c4; cd /bundle
+check "bus: run -d c4" 0 "$rc"
+[ $rc = 0 ] || echo "$out" | tail -n 5 | sed 's/^/# /'
+has "bus: tong went through /run/dbus/system_bus_socket" "system bus /run/dbus/system_bus_socket" "$out"
+has "bus: busctl sees the scope active" '"active"' "$(busctl --system get-property org.freedesktop.systemd1 /org/freedesktop/systemd1/unit/tong_2dc4_2escope org.freedesktop.systemd1.Unit ActiveState 2>&1)"
+check "bus: memory.max" 67108864 "$(val $CGR/system.slice/tong-c4.scope/memory.max)"
+out=$($TONG delete -f c4 2>&1)
+check "bus: delete -f c4" "" "$out"
+check "bus: the scope is gone" not-found "$(prop tong-c4.scope LoadState)"
+echo "# vm-systemd done"
