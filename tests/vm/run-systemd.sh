@@ -71,6 +71,8 @@ cp /usr/lib/systemd/systemd "$IR/usr/lib/systemd/"
 cp /usr/bin/systemctl /usr/bin/busctl /usr/bin/dbus-daemon "$IR/usr/bin/"
 [ -n "${VM_EXTRA_BINS:-}" ] && cp $VM_EXTRA_BINS "$IR/usr/bin/"
 cp -a /usr/lib/systemd/system "$IR/usr/lib/systemd/"
+# Debian's dbus units want a full dbus installation: ours replace them.
+rm -f "$IR"/usr/lib/systemd/system/dbus.* "$IR"/usr/lib/systemd/system/*/dbus.*
 cp "$TONG" "$TINIT" "$IR/opt/tong/"
 for f in "${SD_BINS[@]}" "$TONG" ${VM_EXTRA_BINS:-}; do
   ldd "$f" 2>/dev/null | awk '/=> \//{print $3} /^\t\//{print $1}'
@@ -99,14 +101,29 @@ StandardOutput=tty
 StandardError=tty
 TTYPath=/dev/ttyS0
 UNIT
-# A system bus for the second round: a policy that lets root do anything.
-mkdir -p "$IR/etc/tong-vm" "$IR/run/dbus"
+# A system bus for the second round, started by systemd: it joins the bus
+# only when dbus.socket and dbus.service run.  A policy that lets root do
+# anything.
+cat >"$IR/etc/systemd/system/dbus.socket" <<'UNIT'
+[Unit]
+DefaultDependencies=no
+[Socket]
+ListenStream=/run/dbus/system_bus_socket
+UNIT
+cat >"$IR/etc/systemd/system/dbus.service" <<'UNIT'
+[Unit]
+DefaultDependencies=no
+Requires=dbus.socket
+[Service]
+ExecStart=/usr/bin/dbus-daemon --config-file=/etc/tong-vm/bus.conf --nofork --nopidfile --systemd-activation
+UNIT
+mkdir -p "$IR/etc/tong-vm"
 cat >"$IR/etc/tong-vm/bus.conf" <<'CONF'
 <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
   <type>system</type>
-  <listen>unix:path=/run/dbus/system_bus_socket</listen>
+  <listen>systemd:</listen>
   <auth>EXTERNAL</auth>
   <policy context="default">
     <allow user="*"/>

@@ -29,6 +29,7 @@ check "systemd is PID 1" systemd "$(cat /proc/1/comm)"
 has "cgroup2 at $CGR" cgroup2 "$(grep " $CGR " /proc/mounts)"
 cd /bundle || nok "no /bundle"
 
+echo "# t=$(cut -d" " -f1 /proc/uptime) round 1"
 # ---- round 1: systemd's private socket ------------------------------------------
 rund --debug --systemd-cgroup run -d c1
 check "tong --systemd-cgroup run -d c1 (cgroupsPath system.slice:tong:c1)" 0 "$rc"
@@ -78,6 +79,7 @@ while [ $i -lt 50 ] && [ "$(prop tong-c1.scope LoadState)" != not-found ]; do sl
 check "delete: the scope is gone" not-found "$(prop tong-c1.scope LoadState)"
 [ -e $D ] && nok "delete: $D is still there" || ok "delete: $D is gone"
 
+echo "# t=$(cut -d" " -f1 /proc/uptime) delete -f"
 # delete -f of a running container: StopUnit.
 sed 's|"system.slice:tong:c1"|"system.slice:tong:c2"|' /b2/config.json >/b2/c2.json && mv /b2/c2.json /b2/config.json
 cd /b2 && rund --systemd-cgroup run -d c2; cd /bundle
@@ -89,6 +91,7 @@ echo "$out" | grep -q warning && echo "$out" | grep -v phase | sed 's/^/# /'
 check "delete -f: the scope is gone" not-found "$(prop tong-c2.scope LoadState)"
 [ -e $CGR/system.slice/tong-c2.scope ] && nok "delete -f: the cgroup is still there" || ok "delete -f: the cgroup is gone"
 
+echo "# t=$(cut -d" " -f1 /proc/uptime) slice"
 # A slice path systemd has to make: a-b.slice nests in a.slice.
 sed 's|"system.slice:tong:c2"|"tongvm-inner.slice:tong:c3"|' /b2/config.json >/b2/c3.json && mv /b2/c3.json /b2/config.json
 cd /b2 && rund --systemd-cgroup run -d c3; cd /bundle
@@ -98,11 +101,9 @@ check "c3: its cgroup under the expanded slice" /tongvm.slice/tongvm-inner.slice
 $TONG delete -f c3 >/dev/null 2>&1
 check "c3: deleted" not-found "$(prop tong-c3.scope LoadState)"
 
+echo "# t=$(cut -d" " -f1 /proc/uptime) round 2"
 # ---- round 2: a system bus ----------------------------------------------------
-mkdir -p /run/dbus
-dbus-daemon --config-file=/etc/tong-vm/bus.conf --fork --nopidfile 2>&1 | head -n 3 | sed 's/^/# dbus-daemon: /' 
-# systemd connects to the bus when told to (SIGUSR1).
-kill -USR1 1
+systemctl start dbus.socket dbus.service 2>&1 | sed 's/^/# dbus: /'
 i=0
 while [ $i -lt 100 ] && ! busctl --system --no-pager list 2>/dev/null | grep -q '^org.freedesktop.systemd1 '; do
   sleep 0.2
@@ -119,4 +120,5 @@ check "bus: memory.max" 67108864 "$(val $CGR/system.slice/tong-c4.scope/memory.m
 out=$($TONG delete -f c4 2>&1)
 check "bus: delete -f c4" "" "$out"
 check "bus: the scope is gone" not-found "$(prop tong-c4.scope LoadState)"
+echo "# t=$(cut -d" " -f1 /proc/uptime) end"
 echo "# vm-systemd done"
