@@ -16,6 +16,7 @@
 #   VM_TIMEOUT=s        bound on the boot (default 240)
 #   TONG_VM_CACHE=dir   where the kernel is kept (default /var/tmp/tong-vm-cache)
 #   VM_KEEP_LOG=file    keep the whole console log there
+#   SD_LOG_LEVEL=debug  systemd's log level (to the kernel log: dmesg)
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 AREA=vm-systemd
@@ -69,12 +70,11 @@ for a in $("$BUSYBOX" --list); do
 done
 cp /usr/lib/systemd/systemd "$IR/usr/lib/systemd/"
 cp /usr/bin/systemctl /usr/bin/busctl /usr/bin/dbus-daemon "$IR/usr/bin/"
-[ -n "${VM_EXTRA_BINS:-}" ] && cp $VM_EXTRA_BINS "$IR/usr/bin/"
 cp -a /usr/lib/systemd/system "$IR/usr/lib/systemd/"
 # Debian's dbus units want a full dbus installation: ours replace them.
 rm -f "$IR"/usr/lib/systemd/system/dbus.* "$IR"/usr/lib/systemd/system/*/dbus.*
 cp "$TONG" "$TINIT" "$IR/opt/tong/"
-for f in "${SD_BINS[@]}" "$TONG" ${VM_EXTRA_BINS:-}; do
+for f in "${SD_BINS[@]}" "$TONG"; do
   ldd "$f" 2>/dev/null | awk '/=> \//{print $3} /^\t\//{print $1}'
 done | sort -u | while read -r lib; do
   mkdir -p "$IR$(dirname "$lib")"
