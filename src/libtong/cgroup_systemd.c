@@ -319,6 +319,7 @@ cg_systemd_start_body (const char *unit, const char *slice, const char *desc, pi
 #define SD_MANAGER "org.freedesktop.systemd1.Manager"
 /* Bounded waits: a job of a scope is immediate, but a VM under TCG is slow.  */
 #define SD_TIMEOUT_MS 30000
+#define SD_STOP_TIMEOUT_MS 5000
 
 /* The system bus first (as runc), systemd's private socket (root only)
    when there is no bus daemon.  */
@@ -388,7 +389,7 @@ on_signal (const struct dbus_msg *m, void *data)
    gets the D-Bus error name of a refused call.  */
 static int
 sd_job (const char *method, const char *sig, const struct dbus_buf *body, const char *unit,
-        char *error_name, size_t error_len, struct tong_err *err)
+        int timeout_ms, char *error_name, size_t error_len, struct tong_err *err)
 {
   struct dbus_conn c;
   if (error_name)
@@ -398,7 +399,7 @@ sd_job (const char *method, const char *sig, const struct dbus_buf *body, const 
   struct job_seen js = { .n = 0 };
   struct dbus_call call = { SD_DEST, SD_PATH, SD_MANAGER, method, sig };
   struct dbus_msg m;
-  int r = dbus_method (&c, &call, body, &m, on_signal, &js, SD_TIMEOUT_MS, err);
+  int r = dbus_method (&c, &call, body, &m, on_signal, &js, timeout_ms, err);
   if (r < 0)
     {
       if (error_name && m.error)
@@ -427,7 +428,7 @@ sd_job (const char *method, const char *sig, const struct dbus_buf *body, const 
           result = js.result[i];
       if (result)
         break;
-      if (waited >= SD_TIMEOUT_MS)
+      if (waited >= timeout_ms)
         {
           dbus_close (&c);
           return tong_err_set (err, ETIMEDOUT, "systemd: %s %s: job %s did not finish", method,
@@ -485,8 +486,8 @@ sd_start (struct tong_cgroup *cg, pid_t pid, struct tong_err *err)
                              err)
       < 0)
     return -1;
-  int r = sd_job ("StartTransientUnit", "ssa(sv)a(sa(sv))", &body, cg->sd_unit, ename,
-                  sizeof ename, err);
+  int r = sd_job ("StartTransientUnit", "ssa(sv)a(sa(sv))", &body, cg->sd_unit, SD_TIMEOUT_MS,
+                  ename, sizeof ename, err);
   dbus_buf_free (&body);
   if (r < 0 && strcmp (ename, "org.freedesktop.systemd1.UnitExists") == 0)
     return tong_err_wrap (err, "a unit %s is still there (a container of that name, or one "
@@ -623,7 +624,10 @@ sd_destroy (struct tong_cgroup *cg, struct tong_err *err)
   dbus_w_str (&body, "replace");
   char ename[128];
   struct tong_err e = { 0 };
-  int r = sd_job ("StopUnit", "ss", &body, cg->sd_unit, ename, sizeof ename, &e);
+  /* Short: seen in the VM (systemd 252), a StopUnit that races with the
+     scope's own end can go unanswered although systemd serves others.  */
+  int r = sd_job ("StopUnit", "ss", &body, cg->sd_unit, SD_STOP_TIMEOUT_MS, ename, sizeof ename,
+                  &e);
   dbus_buf_free (&body);
   if (r < 0 && strcmp (ename, "org.freedesktop.systemd1.NoSuchUnit") != 0 && !sd_cgroup_gone (cg))
     tong_warn ("%s", e.msg);

@@ -21,6 +21,8 @@ rund() {
   rc=$?
   out=$(cat /tmp/rund.out)
 }
+# Milliseconds since boot.
+now() { awk '{printf "%d\n", $1 * 1000}' /proc/uptime; }
 val() { tr -d '\n' <"$1" 2>/dev/null || echo "(missing $1)"; }
 prop() { systemctl --no-pager show -p "$2" --value "$1" 2>&1; }
 echo 1 >/proc/sys/kernel/printk
@@ -85,8 +87,11 @@ sed 's|"system.slice:tong:c1"|"system.slice:tong:c2"|' /b2/config.json >/b2/c2.j
 cd /b2 && rund --systemd-cgroup run -d c2; cd /bundle
 check "run -d c2" "" "$out"
 check "c2: the scope is active" active "$(prop tong-c2.scope ActiveState)"
+t0=$(now)
 out=$($TONG --debug delete -f c2 2>&1)
+t1=$(now)
 check "tong delete -f c2 (running)" "" "$(echo "$out" | grep -v '^debug')"
+[ $((t1 - t0)) -lt 8000 ] && ok "delete -f took $((t1 - t0)) ms (< 8 s)" || nok "delete -f took $((t1 - t0)) ms"
 echo "$out" | grep -q warning && echo "$out" | grep -v phase | sed 's/^/# /' 
 check "delete -f: the scope is gone" not-found "$(prop tong-c2.scope LoadState)"
 [ -e $CGR/system.slice/tong-c2.scope ] && nok "delete -f: the cgroup is still there" || ok "delete -f: the cgroup is gone"
