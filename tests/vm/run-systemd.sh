@@ -13,13 +13,22 @@
 # tong-vm.service, which runs tests/vm/systemd-checks.sh on the serial
 # console and powers the VM off when it ends.
 #
+#   SD_CGROUP=hybrid    boot systemd with its hybrid cgroup layout instead
 #   VM_TIMEOUT=s        bound on the boot (default 240)
 #   TONG_VM_CACHE=dir   where the kernel is kept (default /var/tmp/tong-vm-cache)
 #   VM_KEEP_LOG=file    keep the whole console log there
 #   SD_LOG_LEVEL=debug  systemd's log level (to the kernel log: dmesg)
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-AREA=vm-systemd
+# SD_CGROUP=hybrid: systemd's hybrid layout (v1 controllers + unified), the
+# kind of host this project runs on; default: unified (v2).
+if [ "${SD_CGROUP:-v2}" = hybrid ]; then
+  AREA=vm-systemd-hybrid
+  CG_ARGS="systemd.unified_cgroup_hierarchy=0"
+else
+  AREA=vm-systemd
+  CG_ARGS="cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1"
+fi
 CACHE=${TONG_VM_CACHE:-/var/tmp/tong-vm-cache}
 TIMEOUT=${VM_TIMEOUT:-240}
 TONG=${TONG:-$TOP/tong}
@@ -155,7 +164,7 @@ start=$SECONDS
 qemu-system-x86_64 -machine q35 -accel tcg -smp 2 -m 768 \
   -display none -monitor none -serial "file:$LOG" -nic none -no-reboot \
   -kernel "$KERNEL" -initrd "$WORK/initramfs.cpio" \
-  -append "console=ttyS0 quiet loglevel=1 panic=-1 rdinit=/usr/lib/systemd/systemd cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1 systemd.unit=tong-vm.service systemd.show_status=0 systemd.log_level=${SD_LOG_LEVEL:-warning} systemd.log_target=kmsg" \
+  -append "console=ttyS0 quiet loglevel=1 panic=-1 rdinit=/usr/lib/systemd/systemd $CG_ARGS systemd.unit=tong-vm.service systemd.show_status=0 systemd.log_level=${SD_LOG_LEVEL:-warning} systemd.log_target=kmsg" \
   </dev/null >"$WORK/qemu.out" 2>&1 &
 QPID=$!
 # Bounded: the unit powers the VM off; past the budget it is killed by its pid.

@@ -7,8 +7,17 @@
 T=/opt/tong
 TONG="timeout -s KILL 60 $T/tong"
 CGR=/sys/fs/cgroup
-ok() { echo "ok vm-systemd: $*"; }
-nok() { echo "not ok vm-systemd: $*"; }
+# Hybrid (systemd.unified_cgroup_hierarchy=0, as this project's own host):
+# v1 controllers plus cgroup2 at /sys/fs/cgroup/unified.
+if grep -q "unified_cgroup_hierarchy=0" /proc/cmdline; then
+  AREA=vm-systemd-hybrid
+  UNI=$CGR/unified
+else
+  AREA=vm-systemd
+  UNI=$CGR
+fi
+ok() { echo "ok $AREA: $*"; }
+nok() { echo "not ok $AREA: $*"; }
 check() {
   if [ "$2" = "$3" ]; then ok "$1"; else nok "$1: want '$2', got '$3'"; fi
 }
@@ -28,7 +37,7 @@ prop() { systemctl --no-pager show -p "$2" --value "$1" 2>&1; }
 echo 1 >/proc/sys/kernel/printk
 
 check "systemd is PID 1" systemd "$(cat /proc/1/comm)"
-has "cgroup2 at $CGR" cgroup2 "$(grep " $CGR " /proc/mounts)"
+has "cgroup2 at $UNI" cgroup2 "$(grep " $UNI " /proc/mounts)"
 cd /bundle || nok "no /bundle"
 
 echo "# t=$(cut -d" " -f1 /proc/uptime) round 1"
@@ -41,26 +50,58 @@ check "the scope unit is active" active "$(prop tong-c1.scope ActiveState)"
 check "the scope sits in the slice" system.slice "$(prop tong-c1.scope Slice)"
 check "its cgroup" /system.slice/tong-c1.scope "$(prop tong-c1.scope ControlGroup)"
 check "the unit is delegated" yes "$(prop tong-c1.scope Delegate)"
-D=$CGR/system.slice/tong-c1.scope
+S=system.slice/tong-c1.scope
+D=$UNI/$S
 pid=$($T/tong state c1 2>/dev/null | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' | head -n 1)
 has "the container's pid is in the scope's cgroup.procs" "$pid" "$(cat $D/cgroup.procs 2>&1)"
-check "the container's /proc/PID/cgroup" "0::/system.slice/tong-c1.scope" "$(cat /proc/$pid/cgroup 2>&1)"
-check "systemd's MemoryMax (memory.limit)" 67108864 "$(prop tong-c1.scope MemoryMax)"
-check "memory.max in the scope's cgroup" 67108864 "$(val $D/memory.max)"
+has "the container's /proc/PID/cgroup" "0::/$S" "$(cat /proc/$pid/cgroup 2>&1)"
 check "systemd's TasksMax (pids.limit)" 32 "$(prop tong-c1.scope TasksMax)"
-check "pids.max" 32 "$(val $D/pids.max)"
-check "systemd's CPUWeight (shares 1024)" 39 "$(prop tong-c1.scope CPUWeight)"
-check "cpu.weight" 39 "$(val $D/cpu.weight)"
 check "systemd's CPUQuotaPerSecUSec (quota 50000 / period 100000)" 500ms "$(prop tong-c1.scope CPUQuotaPerSecUSec)"
-check "cpu.max" "50000 100000" "$(val $D/cpu.max)"
+if [ $UNI = $CGR ]; then
+  MEMF=$D/memory.max
+  check "systemd's MemoryMax (memory.limit)" 67108864 "$(prop tong-c1.scope MemoryMax)"
+  check "memory.max in the scope's cgroup" 67108864 "$(val $MEMF)"
+  check "pids.max" 32 "$(val $D/pids.max)"
+  check "systemd's CPUWeight (shares 1024)" 39 "$(prop tong-c1.scope CPUWeight)"
+  check "cpu.weight" 39 "$(val $D/cpu.weight)"
+  check "cpu.max" "50000 100000" "$(val $D/cpu.max)"
+else
+  MEMF=$CGR/memory/$S/memory.limit_in_bytes
+  has "v1 memory: the container's /proc/PID/cgroup" "memory:/$S" "$(cat /proc/$pid/cgroup 2>&1)"
+  check "systemd's MemoryLimit (memory.limit, v1)" 67108864 "$(prop tong-c1.scope MemoryLimit)"
+  check "memory.limit_in_bytes in the scope's v1 cgroup" 67108864 "$(val $MEMF)"
+  check "pids.max (v1)" 32 "$(val $CGR/pids/$S/pids.max)"
+  check "systemd's CPUShares (v1)" 1024 "$(prop tong-c1.scope CPUShares)"
+  check "cpu.shares (v1)" 1024 "$(val $CGR/cpu,cpuacct/$S/cpu.shares)"
+  check "cpu.cfs_quota_us (v1)" 50000 "$(val $CGR/cpu,cpuacct/$S/cpu.cfs_quota_us)"
+  has "the freezer hierarchy (not systemd's) got the container too" "$pid" "$(cat $CGR/freezer/$S/cgroup.procs 2>&1)"
+fi
 out=$($TONG ps c1 2>&1)
 has "tong ps reads the scope's cgroup" "$pid" "$out"
 $TONG exec c1 /bin/busybox sh -c 'cat /proc/self/cgroup >/tmp/exec-cg' >/dev/null 2>&1
-check "tong exec joins the scope" "0::/" "$(cat /bundle/rootfs/tmp/exec-cg 2>&1)"
+has "tong exec joins the scope" "0::/" "$(cat /bundle/rootfs/tmp/exec-cg 2>&1)"
+# Device rules: the config's (deny /dev/mem, c 1:1) hold, also after
+# systemd re-applies the unit's cgroup settings (set-property).
+devcheck() {
+  $TONG exec c1 /bin/busybox sh -c 'rm -f /tmp/mem; mknod /tmp/mem c 1 1 && head -c 1 /tmp/mem >/dev/null' >/tmp/dev.out 2>&1
+  echo $?
+}
+check "devices: /dev/mem (c 1:1) cannot be read in the container" 1 "$(devcheck)"
+systemctl set-property --runtime tong-c1.scope CPUWeight=50 >/dev/null 2>&1
+check "devices: still denied after systemctl set-property" 1 "$(devcheck)"
+timeout 60 systemctl daemon-reload >/dev/null 2>&1
+check "devices: still denied after systemctl daemon-reload" 1 "$(devcheck)"
+grep -q "Operation not permitted" /tmp/dev.out && ok "devices: the error is EPERM" || nok "devices: $(head -c 200 /tmp/dev.out)"
+[ $UNI = $CGR ] || has "devices: v1 devices.list has no 'a *:* rwm' after set-property and daemon-reload" "c 1:3 rwm" "$(cat $CGR/devices/$S/devices.list 2>&1)"
+[ $UNI = $CGR ] || { grep -qx 'a \*:\* rwm' $CGR/devices/$S/devices.list && nok "devices: v1 devices.list allows everything" || ok "devices: v1 devices.list is not allow-all"; }
 out=$($TONG update --memory 33554432 --pids-limit 20 c1 2>&1)
 check "tong update" "" "$out"
-check "update: memory.max" 33554432 "$(val $D/memory.max)"
-check "update: systemd's MemoryMax follows (SetUnitProperties)" 33554432 "$(prop tong-c1.scope MemoryMax)"
+check "update: the memory limit file" 33554432 "$(val $MEMF)"
+if [ $UNI = $CGR ]; then
+  check "update: systemd's MemoryMax follows (SetUnitProperties)" 33554432 "$(prop tong-c1.scope MemoryMax)"
+else
+  check "update: systemd's MemoryLimit follows (SetUnitProperties)" 33554432 "$(prop tong-c1.scope MemoryLimit)"
+fi
 check "update: systemd's TasksMax follows" 20 "$(prop tong-c1.scope TasksMax)"
 rund --systemd-cgroup run -d c1
 has "a second container of the same id is refused" "exists" "$out"
@@ -94,7 +135,7 @@ check "tong delete -f c2 (running)" "" "$(echo "$out" | grep -v '^debug')"
 [ $((t1 - t0)) -lt 8000 ] && ok "delete -f took $((t1 - t0)) ms (< 8 s)" || nok "delete -f took $((t1 - t0)) ms"
 echo "$out" | grep -q warning && echo "$out" | grep -v phase | sed 's/^/# /' 
 check "delete -f: the scope is gone" not-found "$(prop tong-c2.scope LoadState)"
-[ -e $CGR/system.slice/tong-c2.scope ] && nok "delete -f: the cgroup is still there" || ok "delete -f: the cgroup is gone"
+[ -e $UNI/system.slice/tong-c2.scope ] && nok "delete -f: the cgroup is still there" || ok "delete -f: the cgroup is gone"
 
 echo "# t=$(cut -d" " -f1 /proc/uptime) slice"
 # A slice path systemd has to make: a-b.slice nests in a.slice.
@@ -102,7 +143,7 @@ sed 's|"system.slice:tong:c2"|"tongvm-inner.slice:tong:c3"|' /b2/config.json >/b
 cd /b2 && rund --systemd-cgroup run -d c3; cd /bundle
 check "run -d c3 in tongvm-inner.slice" "" "$out"
 check "c3: its cgroup under the expanded slice" /tongvm.slice/tongvm-inner.slice/tong-c3.scope "$(prop tong-c3.scope ControlGroup)"
-[ -d $CGR/tongvm.slice/tongvm-inner.slice/tong-c3.scope ] && ok "c3: the cgroup directory exists" || nok "c3: no cgroup directory"
+[ -d $UNI/tongvm.slice/tongvm-inner.slice/tong-c3.scope ] && ok "c3: the cgroup directory exists" || nok "c3: no cgroup directory"
 $TONG delete -f c3 >/dev/null 2>&1
 check "c3: deleted" not-found "$(prop tong-c3.scope LoadState)"
 
@@ -121,9 +162,13 @@ check "bus: run -d c4" 0 "$rc"
 [ $rc = 0 ] || echo "$out" | tail -n 5 | sed 's/^/# /'
 has "bus: tong went through /run/dbus/system_bus_socket" "system bus /run/dbus/system_bus_socket" "$out"
 has "bus: busctl sees the scope active" '"active"' "$(busctl --system get-property org.freedesktop.systemd1 /org/freedesktop/systemd1/unit/tong_2dc4_2escope org.freedesktop.systemd1.Unit ActiveState 2>&1)"
-check "bus: memory.max" 67108864 "$(val $CGR/system.slice/tong-c4.scope/memory.max)"
+if [ $UNI = $CGR ]; then
+  check "bus: memory.max" 67108864 "$(val $CGR/system.slice/tong-c4.scope/memory.max)"
+else
+  check "bus: memory.limit_in_bytes" 67108864 "$(val $CGR/memory/system.slice/tong-c4.scope/memory.limit_in_bytes)"
+fi
 out=$($TONG delete -f c4 2>&1)
 check "bus: delete -f c4" "" "$out"
 check "bus: the scope is gone" not-found "$(prop tong-c4.scope LoadState)"
 echo "# t=$(cut -d" " -f1 /proc/uptime) end"
-echo "# vm-systemd done"
+echo "# $AREA done"
