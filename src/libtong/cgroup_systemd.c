@@ -59,8 +59,7 @@ cg_systemd_parse (const char *cgroups_path, const char *id, struct cg_systemd_pa
       name = c2 + 1;
     }
   if (*slice && !ends_with (slice, ".slice"))
-    return tong_err_set (err, 0, "linux.cgroupsPath: \"%s\" is not a slice name (*.slice)",
-                         slice);
+    return tong_err_set (err, 0, "linux.cgroupsPath: \"%s\" is not a slice name (*.slice)", slice);
   if (strchr (slice, '/') || strchr (prefix, '/') || strchr (name, '/'))
     return tong_err_set (err, 0, "linux.cgroupsPath: a systemd unit name has no '/'");
   if (*name == '\0')
@@ -159,7 +158,10 @@ cg_systemd_cpumask (const char *list, uint8_t **out, size_t *n, struct tong_err 
   *out = NULL;
   *n = 0;
   /* Bounded: the kernel's NR_CPUS / MAX_NUMNODES are far below.  */
-  enum { MAX_BIT = 1 << 16 };
+  enum
+  {
+    MAX_BIT = 1 << 16
+  };
   size_t len = 0;
   uint8_t *m = calloc (MAX_BIT / 8, 1);
   if (m == NULL)
@@ -206,8 +208,8 @@ bad:
 }
 
 int
-cg_systemd_resource_props (struct dbus_buf *b, const struct cg_resources *r,
-                           enum cgroup_mode mode, struct tong_err *err)
+cg_systemd_resource_props (struct dbus_buf *b, const struct cg_resources *r, enum cgroup_mode mode,
+                           struct tong_err *err)
 {
   bool v2 = mode == CG_MODE_V2;
   if (r->memory.limit.set && r->memory.limit.v != 0)
@@ -452,8 +454,8 @@ sd_job (const char *method, const char *sig, const struct dbus_buf *body, const 
     }
   dbus_close (&c);
   if (strcmp (result, "done") != 0)
-    return tong_err_set (err, 0, "systemd: %s %s: the job ended \"%s\" (journalctl -u %s)",
-                         method, unit, result, unit);
+    return tong_err_set (err, 0, "systemd: %s %s: the job ended \"%s\" (journalctl -u %s)", method,
+                         unit, result, unit);
   return 0;
 }
 
@@ -482,15 +484,15 @@ sd_start (struct tong_cgroup *cg, pid_t pid, struct tong_err *err)
   struct dbus_buf body;
   char desc[300], ename[128];
   snprintf (desc, sizeof desc, "tong container %s", cg->sd_name ? cg->sd_name : cg->sd_unit);
-  if (cg_systemd_start_body (cg->sd_unit, cg->sd_slice, desc, pid, cg->sd_res, cg->mode, &body,
-                             err)
+  if (cg_systemd_start_body (cg->sd_unit, cg->sd_slice, desc, pid, cg->sd_res, cg->mode, &body, err)
       < 0)
     return -1;
   int r = sd_job ("StartTransientUnit", "ssa(sv)a(sa(sv))", &body, cg->sd_unit, SD_TIMEOUT_MS,
                   ename, sizeof ename, err);
   dbus_buf_free (&body);
   if (r < 0 && strcmp (ename, "org.freedesktop.systemd1.UnitExists") == 0)
-    return tong_err_wrap (err, "a unit %s is still there (a container of that name, or one "
+    return tong_err_wrap (err,
+                          "a unit %s is still there (a container of that name, or one "
                           "not deleted: systemctl stop %s)",
                           cg->sd_unit, cg->sd_unit);
   return r;
@@ -626,8 +628,8 @@ sd_destroy (struct tong_cgroup *cg, struct tong_err *err)
   struct tong_err e = { 0 };
   /* Short: seen in the VM (systemd 252), a StopUnit that races with the
      scope's own end can go unanswered although systemd serves others.  */
-  int r = sd_job ("StopUnit", "ss", &body, cg->sd_unit, SD_STOP_TIMEOUT_MS, ename, sizeof ename,
-                  &e);
+  int r
+      = sd_job ("StopUnit", "ss", &body, cg->sd_unit, SD_STOP_TIMEOUT_MS, ename, sizeof ename, &e);
   dbus_buf_free (&body);
   if (r < 0 && strcmp (ename, "org.freedesktop.systemd1.NoSuchUnit") != 0 && !sd_cgroup_gone (cg))
     tong_warn ("%s", e.msg);

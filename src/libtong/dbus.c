@@ -313,9 +313,20 @@ sig_one_depth (const char *sig, int depth)
     return 0;
   switch (*sig)
     {
-    case 'y': case 'b': case 'n': case 'q': case 'i': case 'u':
-    case 'x': case 't': case 'd': case 'h': case 's': case 'o':
-    case 'g': case 'v':
+    case 'y':
+    case 'b':
+    case 'n':
+    case 'q':
+    case 'i':
+    case 'u':
+    case 'x':
+    case 't':
+    case 'd':
+    case 'h':
+    case 's':
+    case 'o':
+    case 'g':
+    case 'v':
       return 1;
     case 'a':
       {
@@ -352,11 +363,18 @@ sig_align (char c)
 {
   switch (c)
     {
-    case 'y': case 'g': case 'v':
+    case 'y':
+    case 'g':
+    case 'v':
       return 1;
-    case 'n': case 'q':
+    case 'n':
+    case 'q':
       return 2;
-    case 'x': case 't': case 'd': case '(': case '{':
+    case 'x':
+    case 't':
+    case 'd':
+    case '(':
+    case '{':
       return 8;
     default:
       return 4;
@@ -376,7 +394,8 @@ skip_depth (struct dbus_rd *r, const char **sig, int depth)
   *sig = s + n;
   switch (*s)
     {
-    case 's': case 'o':
+    case 's':
+    case 'o':
       dbus_r_str (r);
       return;
     case 'g':
@@ -417,10 +436,13 @@ skip_depth (struct dbus_rd *r, const char **sig, int depth)
     case 'y':
       get_le (r, 1);
       return;
-    case 'n': case 'q':
+    case 'n':
+    case 'q':
       get_le (r, 2);
       return;
-    case 'x': case 't': case 'd':
+    case 'x':
+    case 't':
+    case 'd':
       get_le (r, 8);
       return;
     default:
@@ -510,14 +532,29 @@ dbus_msg_decode (const uint8_t *data, size_t len, struct dbus_msg *m, struct ton
         dbus_r_skip (&r, &type);
       switch (code)
         {
-        case F_PATH: m->path = v; break;
-        case F_INTERFACE: m->iface = v; break;
-        case F_MEMBER: m->member = v; break;
-        case F_ERROR_NAME: m->error = v; break;
-        case F_DESTINATION: m->dest = v; break;
-        case F_SENDER: m->sender = v; break;
-        case F_SIGNATURE: m->sig = v; break;
-        default: break;
+        case F_PATH:
+          m->path = v;
+          break;
+        case F_INTERFACE:
+          m->iface = v;
+          break;
+        case F_MEMBER:
+          m->member = v;
+          break;
+        case F_ERROR_NAME:
+          m->error = v;
+          break;
+        case F_DESTINATION:
+          m->dest = v;
+          break;
+        case F_SENDER:
+          m->sender = v;
+          break;
+        case F_SIGNATURE:
+          m->sig = v;
+          break;
+        default:
+          break;
         }
     }
   if (r.bad || m->type < DBUS_METHOD_CALL || m->type > DBUS_SIGNAL)
@@ -691,8 +728,8 @@ dbus_read (struct dbus_conn *c, struct dbus_msg *m, int timeout_ms, struct tong_
       if (left <= 0)
         {
           if (c->in_len)
-            tong_debug ("D-Bus: %zu bytes of an unfinished message (size %ld) buffered",
-                        c->in_len, total);
+            tong_debug ("D-Bus: %zu bytes of an unfinished message (size %ld) buffered", c->in_len,
+                        total);
           return tong_err_set (err, ETIMEDOUT, "D-Bus: no answer");
         }
       int pr = poll (&pfd, 1, left);
