@@ -148,6 +148,19 @@ $TONG delete -f c3 >/dev/null 2>&1
 check "c3: deleted" not-found "$(prop tong-c3.scope LoadState)"
 
 echo "# t=$(cut -d" " -f1 /proc/uptime) round 2"
+# A create that fails after systemd made the scope (a bind mount whose
+# source is missing fails in the container's setup): the scope goes again.
+mkdir -p /b5
+sed 's|"system.slice:tong:c1"|"system.slice:tong:c5"|; s|"path": *"rootfs"|"path": "/bundle/rootfs"|' /bundle/config.json >/b5/config.json
+sed -i 's|"mounts": *\[|"mounts": [{"destination": "/data", "type": "bind", "source": "/no-such-dir", "options": ["bind"]},|' /b5/config.json
+cd /b5 && rund --systemd-cgroup run -d c5; cd /bundle
+[ $rc != 0 ] && ok "a create failing in the container's setup fails" || nok "c5: create succeeded"
+has "c5: the error names the missing source" "/no-such-dir" "$out"
+i=0
+while [ $i -lt 50 ] && [ "$(prop tong-c5.scope LoadState)" != not-found ]; do sleep 0.1; i=$((i + 1)); done
+check "c5: no scope is left" not-found "$(prop tong-c5.scope LoadState)"
+[ -e $UNI/system.slice/tong-c5.scope ] && nok "c5: its cgroup is left" || ok "c5: no cgroup is left"
+
 # ---- round 2: a system bus ----------------------------------------------------
 systemctl start dbus.socket dbus.service 2>&1 | sed 's/^/# dbus: /'
 i=0
