@@ -152,8 +152,8 @@ cp "$TINIT" "$B/rootfs/bin/tinit"
 jq '.process.terminal = false | .process.args = ["/bin/tinit", "sleep", "600"]
     | .root.readonly = false
     | .linux.cgroupsPath = "system.slice:tong:c1"
-    | .linux.resources.memory = {limit: 67108864}
-    | .linux.resources.cpu = {shares: 1024, quota: 50000, period: 100000}
+    | .linux.resources.memory = {limit: 67108864, reservation: 8388608}
+    | .linux.resources.cpu = {shares: 1024, quota: 50000, period: 100000, cpus: "0", mems: "0"}
     | .linux.resources.pids = {limit: 32}' "$B/config.json" >"$WORK/c.json" &&
   mv "$WORK/c.json" "$B/config.json" || fail "config.json"
 (cd "$IR" && find . | cpio -o -H newc --quiet) >"$WORK/initramfs.cpio" || fail "cpio"

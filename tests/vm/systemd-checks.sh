@@ -65,6 +65,11 @@ if [ $UNI = $CGR ]; then
   check "systemd's CPUWeight (shares 1024)" 39 "$(prop tong-c1.scope CPUWeight)"
   check "cpu.weight" 39 "$(val $D/cpu.weight)"
   check "cpu.max" "50000 100000" "$(val $D/cpu.max)"
+  check "systemd's MemoryLow (memory.reservation)" 8388608 "$(prop tong-c1.scope MemoryLow)"
+  check "memory.low" 8388608 "$(val $D/memory.low)"
+  check "systemd's AllowedCPUs (cpu.cpus)" 0 "$(prop tong-c1.scope AllowedCPUs)"
+  check "systemd's AllowedMemoryNodes (cpu.mems)" 0 "$(prop tong-c1.scope AllowedMemoryNodes)"
+  check "cpuset.cpus" 0 "$(val $D/cpuset.cpus)"
 else
   MEMF=$CGR/memory/$S/memory.limit_in_bytes
   has "v1 memory: the container's /proc/PID/cgroup" "memory:/$S" "$(cat /proc/$pid/cgroup 2>&1)"
@@ -74,6 +79,7 @@ else
   check "systemd's CPUShares (v1)" 1024 "$(prop tong-c1.scope CPUShares)"
   check "cpu.shares (v1)" 1024 "$(val $CGR/cpu,cpuacct/$S/cpu.shares)"
   check "cpu.cfs_quota_us (v1)" 50000 "$(val $CGR/cpu,cpuacct/$S/cpu.cfs_quota_us)"
+  check "cpuset.cpus (v1, written by tong)" 0 "$(val $CGR/cpuset/$S/cpuset.cpus)"
   has "the freezer hierarchy (not systemd's) got the container too" "$pid" "$(cat $CGR/freezer/$S/cgroup.procs 2>&1)"
 fi
 out=$($TONG ps c1 2>&1)
