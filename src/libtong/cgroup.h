@@ -222,6 +222,8 @@ struct tong_cgroup
   char *sd_unit, *sd_slice, *sd_name;
   bool sd_started;
   const struct cg_resources *sd_res;
+  /* The config (linux.devices), for the device rules as unit properties.  */
+  const struct oci_config *sd_config;
 };
 
 enum cgroup_mode cgroup_mode (void);
@@ -272,9 +274,11 @@ extern const struct cgroup_driver cgroup_driver_systemd;
 struct dbus_buf;
 /* The body of StartTransientUnit ("ssa(sv)a(sa(sv))") for UNIT in SLICE
    holding PID, with R's limits as unit properties (MODE picks the v1 or v2
-   names); also used by the unit tests.  */
+   names) and DEVICES (may be NULL) as DevicePolicy/DeviceAllow when systemd
+   can express them all; also used by the unit tests.  */
 int cg_systemd_start_body (const char *unit, const char *slice, const char *desc, pid_t pid,
                            const struct cg_resources *r, enum cgroup_mode mode,
+                           const struct cg_device_rule *devices, size_t n_devices,
                            struct dbus_buf *body, struct tong_err *err);
 /* R's limits as a(sv) properties (SetUnitProperties on update).  */
 int cg_systemd_resource_props (struct dbus_buf *b, const struct cg_resources *r,

@@ -273,9 +273,100 @@ cg_systemd_resource_props (struct dbus_buf *b, const struct cg_resources *r, enu
   return 0;
 }
 
+/* The name /proc/devices gives major MAJOR of TYPE ('c' or 'b').  */
+static bool
+device_group (char type, int64_t major, char *name, size_t len)
+{
+  cleanup_fclose FILE *f = fopen ("/proc/devices", "re");
+  char line[256];
+  bool in = false;
+  while (f && fgets (line, sizeof line, f))
+    {
+      if (strncmp (line, "Character devices:", 18) == 0)
+        in = type == 'c';
+      else if (strncmp (line, "Block devices:", 14) == 0)
+        in = type == 'b';
+      else if (in)
+        {
+          long m;
+          char n[128];
+          if (sscanf (line, "%ld %127s", &m, n) == 2 && m == major)
+            {
+              snprintf (name, len, "%s", n);
+              return true;
+            }
+        }
+    }
+  return false;
+}
+
+/* DevicePolicy=strict and DeviceAllow for RULES, when systemd can say them
+   all: a deny-all resets the list (everything before it is moot), any other
+   deny cannot be said.  Otherwise nothing: tong's own device program (v2)
+   or devices.allow (v1) enforce the rules anyway, and a partial list would
+   deny what the config allows.  */
+static void
+device_props (struct dbus_buf *b, const struct cg_device_rule *rules, size_t n)
+{
+  if (n == 0 || rules[0].allow || rules[0].type != 'a')
+    return;
+  struct
+  {
+    char spec[160];
+    char access[4];
+  } *v = calloc (n, sizeof *v);
+  if (v == NULL)
+    return;
+  size_t k = 0;
+  for (size_t i = 1; i < n; i++)
+    {
+      const struct cg_device_rule *d = &rules[i];
+      const char *kind = d->type == 'c' ? "char" : "block";
+      char group[128];
+      if (!d->allow)
+        {
+          if (d->type == 'a' && d->major < 0 && d->minor < 0 && strcmp (d->access, "rwm") == 0)
+            {
+              k = 0;
+              continue;
+            }
+          goto out;
+        }
+      if (d->type == 'a' || !d->access[0])
+        goto out;
+      if (d->major < 0)
+        /* Groups match as globs: every major /proc/devices lists.  */
+        snprintf (v[k].spec, sizeof v[k].spec, "%s-*", kind);
+      else if (d->minor < 0)
+        {
+          if (!device_group (d->type, d->major, group, sizeof group))
+            goto out;
+          snprintf (v[k].spec, sizeof v[k].spec, "%s-%s", kind, group);
+        }
+      else
+        snprintf (v[k].spec, sizeof v[k].spec, "/dev/%s/%" PRId64 ":%" PRId64, kind, d->major,
+                  d->minor);
+      snprintf (v[k].access, sizeof v[k].access, "%s", d->access);
+      k++;
+    }
+  prop_s (b, "DevicePolicy", "strict");
+  prop (b, "DeviceAllow", "a(ss)");
+  size_t m = dbus_w_array_begin (b, 8);
+  for (size_t j = 0; j < k; j++)
+    {
+      dbus_w_struct (b);
+      dbus_w_str (b, v[j].spec);
+      dbus_w_str (b, v[j].access);
+    }
+  dbus_w_array_end (b, m);
+out:
+  free (v);
+}
+
 int
 cg_systemd_start_body (const char *unit, const char *slice, const char *desc, pid_t pid,
-                       const struct cg_resources *r, enum cgroup_mode mode, struct dbus_buf *b,
+                       const struct cg_resources *r, enum cgroup_mode mode,
+                       const struct cg_device_rule *devices, size_t n_devices, struct dbus_buf *b,
                        struct tong_err *err)
 {
   memset (b, 0, sizeof *b);
@@ -303,6 +394,8 @@ cg_systemd_start_body (const char *unit, const char *slice, const char *desc, pi
       dbus_buf_free (b);
       return -1;
     }
+  if (devices)
+    device_props (b, devices, n_devices);
   dbus_w_array_end (b, props);
   /* No auxiliary units: an empty a(sa(sv)).  */
   dbus_w_array_end (b, dbus_w_array_begin (b, 8));
@@ -484,8 +577,14 @@ sd_start (struct tong_cgroup *cg, pid_t pid, struct tong_err *err)
   struct dbus_buf body;
   char desc[300], ename[128];
   snprintf (desc, sizeof desc, "tong container %s", cg->sd_name ? cg->sd_name : cg->sd_unit);
-  if (cg_systemd_start_body (cg->sd_unit, cg->sd_slice, desc, pid, cg->sd_res, cg->mode, &body, err)
-      < 0)
+  struct cg_resources none = { 0 };
+  const struct cg_resources *res = cg->sd_res ? cg->sd_res : &none;
+  cleanup_free struct cg_device_rule *rules = NULL;
+  size_t n = 0;
+  if (cg_device_rules (cg->sd_config, res, &rules, &n, err) < 0
+      || cg_systemd_start_body (cg->sd_unit, cg->sd_slice, desc, pid, res, cg->mode, rules, n,
+                                &body, err)
+             < 0)
     return -1;
   int r = sd_job ("StartTransientUnit", "ssa(sv)a(sa(sv))", &body, cg->sd_unit, SD_TIMEOUT_MS,
                   ename, sizeof ename, err);

@@ -124,7 +124,7 @@ test_start_call (void)
   json_free (v);
   struct dbus_buf body, msg;
   int r = cg_systemd_start_body ("tong-c1.scope", "system.slice", "tong container c1", 1234, &res,
-                                 CG_MODE_V2, &body, &err);
+                                 CG_MODE_V2, NULL, 0, &body, &err);
   UNIT_CHECK (r == 0, "start call: body built", "%s", err.msg);
   if (r < 0)
     return;
@@ -259,7 +259,8 @@ test_start_call (void)
   dbus_buf_free (&body);
 
   /* v1 names.  */
-  r = cg_systemd_start_body ("a.scope", "system.slice", "d", 1, &res, CG_MODE_V1, &body, &err);
+  r = cg_systemd_start_body ("a.scope", "system.slice", "d", 1, &res, CG_MODE_V1, NULL, 0, &body,
+                             &err);
   bool has_shares = r == 0 && memmem (body.p, body.len, "CPUShares", 9)
                     && memmem (body.p, body.len, "MemoryLimit", 11)
                     && !memmem (body.p, body.len, "MemoryMax", 9)
@@ -269,6 +270,49 @@ test_start_call (void)
   if (r == 0)
     dbus_buf_free (&body);
   cg_resources_free (&res);
+}
+
+/* Device rules as DevicePolicy/DeviceAllow: said when systemd can say
+   them all, left out when not.  */
+static void
+test_devices (void)
+{
+  struct tong_err err = { 0 };
+  struct cg_resources res = { 0 };
+  /* A config deny-all (as tong spec writes it), then an allow of c 10:200.  */
+  struct cg_device_rule cfg[2] = { { false, 'a', -1, -1, "rwm" }, { true, 'c', 10, 200, "rw" } };
+  res.has_devices = true;
+  res.devices = cfg;
+  res.n_devices = 2;
+  struct cg_device_rule *rules = NULL;
+  size_t n = 0;
+  struct dbus_buf b;
+  int r = cg_device_rules (NULL, &res, &rules, &n, &err);
+  if (r == 0)
+    r = cg_systemd_start_body ("a.scope", "system.slice", "d", 1, NULL, CG_MODE_V2, rules, n, &b,
+                               &err);
+  UNIT_CHECK (r == 0, "devices: body built", "%s", err.msg);
+  if (r == 0)
+    {
+      UNIT_CHECK (memmem (b.p, b.len, "DevicePolicy", 12) && memmem (b.p, b.len, "strict", 6)
+                      && memmem (b.p, b.len, "/dev/char/10:200", 16)
+                      && memmem (b.p, b.len, "/dev/char/1:3", 13)
+                      && memmem (b.p, b.len, "a(ss)", 5),
+                  "devices: DevicePolicy strict, DeviceAllow /dev/char/M:m", "-");
+      dbus_buf_free (&b);
+    }
+  free (rules);
+  /* A deny of one device cannot be said to systemd: nothing is sent.  */
+  cfg[1].allow = false;
+  r = cg_device_rules (NULL, &res, &rules, &n, &err);
+  if (r == 0)
+    r = cg_systemd_start_body ("a.scope", "system.slice", "d", 1, NULL, CG_MODE_V2, rules, n, &b,
+                               &err);
+  UNIT_CHECK (r == 0 && !memmem (b.p, b.len, "DevicePolicy", 12),
+              "devices: a single-device deny leaves the rules to tong", "%s", err.msg);
+  if (r == 0)
+    dbus_buf_free (&b);
+  free (rules);
 }
 
 static void
@@ -382,6 +426,7 @@ main (void)
 {
   test_marshal ();
   test_start_call ();
+  test_devices ();
   test_receive ();
   test_cpumask ();
   test_state ();

@@ -92,11 +92,22 @@ devcheck() {
   $TONG exec c1 /bin/busybox sh -c 'rm -f /tmp/mem; mknod /tmp/mem c 1 1 && head -c 1 /tmp/mem >/dev/null' >/tmp/dev.out 2>&1
   echo $?
 }
+check "devices: systemd's DevicePolicy" strict "$(prop tong-c1.scope DevicePolicy)"
+has "devices: systemd's DeviceAllow has the default rules" "/dev/char/1:3 rwm" "$(prop tong-c1.scope DeviceAllow)"
+has "devices: and the wildcard ones as device groups" "char-pts rwm" "$(prop tong-c1.scope DeviceAllow)"
+devok() {
+  $TONG exec c1 /bin/busybox sh -c 'echo x >/dev/null && head -c 1 /dev/zero >/dev/null && head -c 1 /dev/urandom >/dev/null && echo y >/dev/full; [ $? = 1 ] && head -c 1 /dev/full >/dev/null' >/tmp/devok.out 2>&1
+  echo $?
+}
+r=$(devok)
+check "devices: /dev/null, zero, urandom and full work" 0 "$r"
+[ "$r" = 0 ] || grep . /tmp/devok.out | head -n 3 | sed 's/^/# devok: /' 
 check "devices: /dev/mem (c 1:1) cannot be read in the container" 1 "$(devcheck)"
 systemctl set-property --runtime tong-c1.scope CPUWeight=50 >/dev/null 2>&1
 check "devices: still denied after systemctl set-property" 1 "$(devcheck)"
 timeout 60 systemctl daemon-reload >/dev/null 2>&1
 check "devices: still denied after systemctl daemon-reload" 1 "$(devcheck)"
+check "devices: the allowed ones still work after daemon-reload" 0 "$(devok)"
 grep -q "Operation not permitted" /tmp/dev.out && ok "devices: the error is EPERM" || nok "devices: $(head -c 200 /tmp/dev.out)"
 [ $UNI = $CGR ] || has "devices: v1 devices.list has no 'a *:* rwm' after set-property and daemon-reload" "c 1:3 rwm" "$(cat $CGR/devices/$S/devices.list 2>&1)"
 [ $UNI = $CGR ] || { grep -qx 'a \*:\* rwm' $CGR/devices/$S/devices.list && nok "devices: v1 devices.list allows everything" || ok "devices: v1 devices.list is not allow-all"; }
