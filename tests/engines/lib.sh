@@ -20,10 +20,12 @@
 # veths, iptables rules, published ports and the engines' mounts exist only
 # there, orphans are reparented to (and reaped by) the script, and whatever
 # survives it dies with its pid namespace.  Daemons keep their state under
-# the temp dir.  At the end every process still running in the namespace is
-# killed by pid and reported; the outer part removes the cgroups the engine
-# made (when empty) and compares the host's forwarding sysctls, links,
-# netns, iptables rules and the engines' dirs in /run with what they were.
+# the temp dir, and the /run dirs engines write to whatever their state dirs
+# (netns files, shim sockets, ctr fifos, the runtime's default root) are
+# private tmpfs mounts.  At the end every process still running in the
+# namespace is killed by pid and reported; the outer part removes the
+# cgroups the engine made (when empty) and compares the host's forwarding
+# sysctls, links and iptables rules with what they were.
 
 set -u
 export LC_ALL=C
@@ -55,10 +57,16 @@ case $ENGINE in
   *) ENGINE_CGROUPS=${ENGINE_CGROUPS:-} ;;
 esac
 
+# The dirs in /run where engines (and runtimes) put things whatever their
+# own state dirs are: shim sockets and ctr fifos (/run/containerd), plugin
+# sockets (/run/docker), netns files (/run/netns), the default state of the
+# runtime podman and buildah call without --root (/run/tong, /run/runc).
+PRIVATE_RUN_DIRS="/run/containerd /run/docker /run/containers /run/crun /run/libpod /run/netns /run/tong /run/runc"
+
 # ---- outer part: snapshot the host, run the inner part, compare -------------
 
-# One line per fact: the forwarding sysctls' values, each link, netns and
-# iptables rule.  Other work on the machine may remove entries meanwhile:
+# One line per fact: the forwarding sysctls' values, each link and iptables
+# rule.  Other work on the machine may remove entries meanwhile:
 # only changed sysctls and added entries count.
 host_snapshot() {
   local f
@@ -67,8 +75,6 @@ host_snapshot() {
     [ -r "$f" ] && echo "$f=$(cat "$f")"
   done
   ip -o link show 2>/dev/null | awk -F': ' '{sub(/@.*/, "", $2); print "link " $2}'
-  ls /run/netns 2>/dev/null | sed 's/^/netns /'
-  find /run/containerd /run/docker /run/containers /run/libpod -mindepth 1 2>/dev/null | sed 's/^/file /'
   if command -v iptables-save >/dev/null 2>&1; then
     iptables-save 2>/dev/null | grep -v '^[#:*]' | grep -v '^COMMIT' | sed 's/^/iptables /'
   fi
@@ -90,10 +96,10 @@ if [ -z "${TONG_ENGINE_INNER:-}" ]; then
     exit 1
   fi
   before=$(host_snapshot)
-  # Host dirs the engines make even with private state (shim sockets,
-  # plugin and netns dirs): removed afterwards when new and left empty.
+  # The inner part mounts a tmpfs on each of these (made when missing, and
+  # then removed afterwards when left empty).
   new_dirs=()
-  for d in /run/containerd /run/containerd/fifo /run/docker /run/containers /run/crun /run/libpod /run/netns /var/lib/cni; do
+  for d in $PRIVATE_RUN_DIRS; do
     [ -e "$d" ] || new_dirs+=("$d")
   done
   start=$(date +%s)
@@ -130,7 +136,7 @@ if [ -z "${TONG_ENGINE_INNER:-}" ]; then
   after=$(host_snapshot)
   added=$(comm -13 <(sort <<<"$before") <(sort <<<"$after") | tr '\n' ' ')
   if [ -z "$added" ]; then
-    pass "host: unchanged (forwarding sysctls, links, netns, iptables, engine dirs in /run)"
+    pass "host: unchanged (forwarding sysctls, links, iptables rules)"
   else
     fail "host: unchanged" "new or changed: $added"
     # Put the forwarding sysctls back.
@@ -146,6 +152,12 @@ fi
 # ---- inner part: in the test's own network and mount namespaces -------------
 
 ip link set lo up
+for d in $PRIVATE_RUN_DIRS; do
+  mkdir -p "$d" && mount -t tmpfs -o mode=0755 tmpfs "$d" || {
+    echo "not ok engines: $ENGINE: a private tmpfs on $d"
+    exit 1
+  }
+done
 
 TMP=$(mktemp -d "${TONG_TEST_TMP:-/tmp}/tong-engine-$ENGINE.XXXXXX")
 chmod 0755 "$TMP"
