@@ -20,7 +20,8 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [debug]
   address = "$D/debug.sock"
 EOF
-CTR=(ctr --address "$D/containerd.sock" --namespace tong-test)
+# The namespace names the tasks' cgroups (/NAMESPACE/ID): one for this run.
+CTR=(ctr --address "$D/containerd.sock" --namespace "tong-test-$ENGINE_RUN_TAG")
 IMG=localhost/bb:latest
 # Every task runs through the runc shim with tong as its BinaryName.
 # ctr's stdio fifos go to a private --fifo-dir too (a detached exec's

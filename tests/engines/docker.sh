@@ -32,7 +32,7 @@ start_daemon dockerd "$D/dockerd.log" "$DOCKERD" \
   --config-file "$D/daemon.json" --data-root "$D/data" --exec-root "$D/exec" \
   --pidfile "$D/docker.pid" -H "$DOCKER_HOST" --iptables=false --ip6tables=false --ip-forward=false \
   --ip-masq=false --exec-opt native.cgroupdriver=cgroupfs --storage-driver overlay2 \
-  --add-runtime "tong=$RUNTIME" --userland-proxy=true
+  --add-runtime "tong=$RUNTIME" --userland-proxy=true --cgroup-parent "/tong-docker-$ENGINE_RUN_TAG"
 if ! poll 150 "$DOCKER" version >/dev/null 2>&1; then
   fail "dockerd: starts" "$(tail -c 400 "$D/dockerd.log")"
   exit 1

@@ -49,11 +49,15 @@ if [ "$(id -u)" != 0 ]; then
   exit 0
 fi
 
-# The top cgroup (below each controller) the engine puts its containers in.
+# The top cgroups (below each controller, glob patterns) the engine puts its
+# containers in; Docker's and containerd's are named for this run.
+ENGINE_RUN_TAG=${ENGINE_RUN_TAG:-$$}
+export ENGINE_RUN_TAG
 case $ENGINE in
-  podman | buildah) ENGINE_CGROUPS="libpod_parent" ;;
-  docker) ENGINE_CGROUPS="docker" ;;
-  containerd) ENGINE_CGROUPS="tong-test" ;;
+  podman) ENGINE_CGROUPS="libpod_parent" ;;
+  buildah) ENGINE_CGROUPS="libpod_parent buildah-buildah*" ;;
+  docker) ENGINE_CGROUPS="tong-docker-$ENGINE_RUN_TAG" ;;
+  containerd) ENGINE_CGROUPS="tong-test-$ENGINE_RUN_TAG" ;;
   *) ENGINE_CGROUPS=${ENGINE_CGROUPS:-} ;;
 esac
 
@@ -103,19 +107,20 @@ if [ -z "${TONG_ENGINE_INNER:-}" ]; then
     [ -e "$d" ] || new_dirs+=("$d")
   done
   start=$(date +%s)
-  new_cgroups=()
-  for name in $ENGINE_CGROUPS; do
-    for c in /sys/fs/cgroup/*/; do
-      [ -e "$c$name" ] || new_cgroups+=("$c$name")
-    done
-  done
+  cgroups_of() {
+    local pat
+    for pat in $ENGINE_CGROUPS; do
+      ls -d /sys/fs/cgroup/*/$pat 2>/dev/null
+    done | sort
+  }
+  cgroups_before=$(cgroups_of)
   # A timeout's SIGTERM reaches the inner script too (the same process
   # group): wait for its cleanup, then check the host.
   trap 'echo "# engines: $ENGINE: terminated"' TERM INT HUP
   TONG_ENGINE_INNER=1 unshare --pid --fork --mount-proc --net --mount --propagation private -- bash "$0" "$@"
   rc=$?
   left=()
-  for c in "${new_cgroups[@]}"; do
+  for c in $(comm -13 <(echo "$cgroups_before") <(cgroups_of)); do
     # Processes killed last may take a moment to leave their cgroups.
     for ((i = 0; i < 25; i++)); do
       [ -d "$c" ] || break
