@@ -228,4 +228,11 @@ body=$(fetch_url "http://127.0.0.1:$PORT/index.html")
 check "-p 127.0.0.1:$PORT:80: busybox httpd reached from loopback" "$(why) body=$body" '[ "$body" = "hello from tong" ]'
 e "${P[@]}" rm -f -t 0 web
 
+# Every container of this run (its events log names them) is gone, cgroups
+# included (tong's delete removes them; libpod_parent itself is shared).
+e "${P[@]}" rm -af -t 0
+ids=$(grep -o '"ID":"[0-9a-f]\{64\}"' "$D/events.log" 2>/dev/null | cut -d'"' -f4 | sort -u)
+left=$(for id in $ids; do ls -d /sys/fs/cgroup/*/libpod_parent/libpod-"$id" 2>/dev/null; done)
+check "rm -a: no cgroup of this run's $(echo $ids | wc -w) containers is left" "$left" '[ -n "$ids" ] && [ -z "$left" ]'
+
 exit $FAILED
