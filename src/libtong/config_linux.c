@@ -920,6 +920,18 @@ oci_linux_check (const struct oci_config *c, struct tong_err *err)
   for (size_t i = 0; i < l->n_sysctl; i++)
     if (check_sysctl (c, l->sysctl[i].key, err) < 0)
       return -1;
+  /* Without a mount namespace of its own these would change the runtime's
+     mounts, "/" included (runc refuses masks and read-only paths too).  */
+  if (oci_config_ns (c, OCI_NS_MOUNT) == NULL)
+    {
+      const char *f = l->n_masked_paths                                 ? "linux.maskedPaths"
+                      : l->n_readonly_paths                             ? "linux.readonlyPaths"
+                      : l->rootfs_propagation && *l->rootfs_propagation ? "linux.rootfsPropagation"
+                      : c->root_readonly                                ? "root.readonly"
+                                                                        : NULL;
+      if (f)
+        return tong_err_set (err, 0, "%s: needs a \"mount\" entry in linux.namespaces", f);
+    }
   return 0;
 }
 
