@@ -83,7 +83,7 @@ e "${P[@]}" run --rm "$IMG" sh -c 'ls /proc/$$/fd; true'
 check "run: only fds 0 1 2 reach the container" "$(why)" '[ $RC = 0 ] && [ "$(echo $OUT)" = "0 1 2" ]'
 
 et "${P[@]}" run --rm -t "$IMG" sh -c 'tty; stty size'
-check "run -t: a terminal" "$(why)" '[ $RC = 0 ] && [[ $OUT == /dev/pts/* ]]'
+check "run -t: a terminal" "$(why)" '[ $RC = 0 ] && [[ $OUT == *"/dev/pts/"* ]]'
 
 ei "line one
 line two
@@ -103,7 +103,7 @@ check "exec: plain" "$(why)" '[ $RC = 0 ] && [[ $OUT == in-* ]]'
 e "${P[@]}" exec d1 sh -c 'exit 5'
 check "exec: exit code 5 reaches the user" "$(why)" '[ $RC = 5 ]'
 et "${P[@]}" exec -t d1 tty
-check "exec -t: a terminal" "$(why)" '[ $RC = 0 ] && [[ $OUT == /dev/pts/* ]]'
+check "exec -t: a terminal" "$(why)" '[ $RC = 0 ] && [[ $OUT == *"/dev/pts/"* ]]'
 ei "from-stdin" "${P[@]}" exec -i d1 cat
 check "exec -i: stdin" "$(why)" '[ $RC = 0 ] && [ "$OUT" = from-stdin ]'
 e "${P[@]}" exec -d d1 sleep 999
