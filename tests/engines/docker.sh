@@ -212,6 +212,10 @@ e "${P[@]}" "${RUN[@]}" --rm --network container:nsc "$IMG" readlink /proc/self/
 check "--network container:NAME: joins that container's namespace" "$(why) first=$ns1" '[ $RC = 0 ] && [ -n "$ns1" ] && [ "$OUT" = "$ns1" ]'
 e "${P[@]}" rm -f nsc
 
+# The default bridge network: eth0 with an address (Docker sets it up from the prestart hook it injects, libnetwork-setkey).
+e "${P[@]}" "${RUN[@]}" --rm "$IMG" ip -4 -o addr show eth0
+check "default bridge network: eth0 has an address" "$(why)" '[ $RC = 0 ] && [[ $OUT == *"inet "* ]]'
+
 PORT=$(free_port)
 e "${P[@]}" "${RUN[@]}" -d --name web -p "127.0.0.1:$PORT:80" "$IMG" httpd -f -p 80 -h /var/www
 body=$(fetch_url "http://127.0.0.1:$PORT/index.html")

@@ -222,6 +222,10 @@ poll 25 nsenter --net="/proc/$NSPID/ns/net" ip link show tongjoin0 >/dev/null 2>
 e "${P[@]}" run --rm --network "ns:/proc/$NSPID/ns/net" "$IMG" ls /sys/class/net
 check "--network ns:PATH: joins that namespace" "$(why)" '[ $RC = 0 ] && [[ $OUT == *tongjoin0* ]]'
 
+# The default bridge network: eth0 with an address (netavark, through the netns path podman passes).
+e "${P[@]}" run --rm "$IMG" ip -4 -o addr show eth0
+check "default bridge network: eth0 has an address" "$(why)" '[ $RC = 0 ] && [[ $OUT == *"inet "* ]]'
+
 PORT=$(free_port)
 e "${P[@]}" run -d --name web -p "127.0.0.1:$PORT:80" "$IMG" httpd -f -p 80 -h /var/www
 body=$(fetch_url "http://127.0.0.1:$PORT/index.html")
