@@ -476,6 +476,20 @@ bundle_write_config (int bundle_fd, int rootfs_fd, const struct image *img,
   write_annotations (w, img);
   json_w_key (w, "linux");
   json_w_obj_begin (w);
+  /* Deny every device but the defaults the runtime adds, as `tong spec`
+     (and runc spec) write it.  */
+  json_w_key (w, "resources");
+  json_w_obj_begin (w);
+  json_w_key (w, "devices");
+  json_w_arr_begin (w);
+  json_w_obj_begin (w);
+  json_w_key (w, "allow");
+  json_w_bool (w, false);
+  json_w_key (w, "access");
+  json_w_str (w, "rwm");
+  json_w_obj_end (w);
+  json_w_arr_end (w);
+  json_w_obj_end (w);
   json_w_key (w, "namespaces");
   json_w_arr_begin (w);
   static const char *const namespaces[] = { "pid", "network", "ipc", "uts", "mount", "cgroup" };
