@@ -123,6 +123,60 @@ t_ipv6() {
   assert_eq "IPv6 host side, the container's IPv4 loopback inside" "$got" "$(sha256sum <"$T/big.bin" | cut -d' ' -f1)"
 }
 
+# sha_via URL: the checksum of what curl fetched (bounded polls: the proxy
+# is ready, the server inside may still be starting).
+sha_via() {
+  local i got=""
+  for ((i = 0; i < 100; i++)); do
+    got=$(curl -sfg --max-time 10 "$1" | sha256sum | cut -d' ' -f1)
+    [ "$got" = "$(sha256sum <"$T/big.bin" | cut -d' ' -f1)" ] && break
+    sleep 0.1
+  done
+  printf '%s' "$got"
+}
+
+# The inside address: the loopback of the published address's family first
+# (a server bound to ::1 only), the other loopback when that one refuses
+# (TCP), or --container-ip (a server bound to another address only).
+t_inside_address() {
+  if ! ip -6 addr show dev lo 2>/dev/null | grep -q 'inet6 ::1/'; then
+    echo "# $AREA: inside_address: no ::1 on the host's loopback, not checked"
+    return
+  fi
+  # Two servers: one on ::1 only, one on 192.0.2.10 only (an address put on
+  # the loopback of the container's own network namespace, made for it).
+  # The address comes after create: the second server retries its bind
+  # (bounded: 100 x 0.1 s) until it is there.
+  start_ctr /bin/sh -c 'for i in $(seq 100); do /bin/httpd -p 192.0.2.10:8081 -h /www 2>/dev/null && break; sleep 0.1; done &
+    exec /bin/httpd -f -p "[::1]:8080" -h /www' || return
+  nsenter -t "$CPID" -n ip addr add 192.0.2.10/32 dev lo || { bail "address" "ip addr add failed"; return; }
+  local want port
+  want=$(sha256sum <"$T/big.bin" | cut -d' ' -f1)
+  tp publish --root "$ROOT" "$ID" "[::1]:0:8080"
+  assert_ok "publish [::1]:0:8080" || return
+  port=$(host_port "$OUT")
+  assert_eq "IPv6 host address: the container's ::1" "$(sha_via "http://[::1]:$port/big.bin")" "$want"
+  tp publish --root "$ROOT" "$ID" "127.0.0.1:0:8080"
+  port=$(host_port "$OUT")
+  assert_eq "IPv4 host address, a server on ::1 only: reached on the other loopback" \
+    "$(sha_via "http://127.0.0.1:$port/big.bin")" "$want"
+  tp publish --root "$ROOT" "$ID" "127.0.0.1:0:8081"
+  port=$(host_port "$OUT")
+  sh_run "$PT" tcp-send 127.0.0.1 "$port"
+  assert_contains "a server on another address only: not on the loopback (reset)" "$OUT" "end=reset"
+  tp publish --root "$ROOT" --container-ip 192.0.2.10 "$ID" "127.0.0.1:0:8081"
+  assert_ok "publish --container-ip 192.0.2.10" || return
+  port=$(host_port "$OUT")
+  assert_eq "--container-ip: reached there" "$(sha_via "http://127.0.0.1:$port/big.bin")" "$want"
+  tp ls --format json
+  assert_eq "ls --format json shows the inside address" \
+    "$(printf '%s' "$OUT" | jq -r --argjson p "$port" '.[] | select(.hostPort == $p) | .containerIp')" 192.0.2.10
+  tp publish --root "$ROOT" --container-ip 999.1.1.1 "$ID" "127.0.0.1:0:8081"
+  assert_fails "a bad --container-ip is refused"
+  tp ls --container-ip 192.0.2.10
+  assert_fails "--container-ip is refused outside publish"
+}
+
 t_concurrent() {
   start_ctr "${HTTPD[@]}" || return
   tp publish --root "$ROOT" "$ID" 0:8080
@@ -458,6 +512,7 @@ t_errors() {
 
 run_test http t_http
 run_test ipv6 t_ipv6
+run_test inside_address t_inside_address
 run_test concurrent t_concurrent
 run_test half_close t_half_close
 run_test inherited_fds t_inherited_fds

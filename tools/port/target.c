@@ -181,8 +181,7 @@ exposed_specs (const char *annotation, const char *host_ip, char ***out, struct 
       while (len && p[0] == ' ')
         p++, len--;
       if (len == 0 || p[0] < '0' || p[0] > '9'
-          || asprintf (&v[n], "%s%s%s:0:%.*s", v6 ? "[" : "", host_ip, v6 ? "]" : "", (int) len,
-                       p)
+          || asprintf (&v[n], "%s%s%s:0:%.*s", v6 ? "[" : "", host_ip, v6 ? "]" : "", (int)len, p)
                  < 0)
         {
           for (size_t k = 0; k < n; k++)
@@ -197,7 +196,7 @@ exposed_specs (const char *annotation, const char *host_ip, char ***out, struct 
         p++;
     }
   *out = v;
-  return (int) n;
+  return (int)n;
 }
 
 int
