@@ -57,6 +57,26 @@ test_pull_store() {
     "$(printf '%s' "$OUT" | jq -r --arg n "$REG/test/busybox:v1" '.[] | select(.name == $n) | .digest')" "$BASE_DIGEST"
   assert_eq "images --format json: id of v1" \
     "$(printf '%s' "$OUT" | jq -r --arg n "$REG/test/busybox:v1" '.[] | select(.name == $n) | .id')" "$BASE_CONFIG"
+  # SIZE is the unpacked size, as docker images shows it: the config plus
+  # the uncompressed layers; the compressed size is there too.
+  local cfg_size layer_blob unpacked
+  cfg_size=$(stat -c %s "$s/blobs/sha256/${BASE_CONFIG:7}")
+  layer_blob=$(stat -c %s "$s/blobs/sha256/${BASE_LAYER:7}")
+  unpacked=$(gzip -dc <"$s/blobs/sha256/${BASE_LAYER:7}" | wc -c)
+  assert_eq "images --format json: size is the unpacked size" \
+    "$(printf '%s' "$OUT" | jq -r --arg n "$REG/test/busybox:v1" '.[] | select(.name == $n) | .size')" \
+    "$((cfg_size + unpacked))"
+  assert_eq "images --format json: compressedSize is the blobs'" \
+    "$(printf '%s' "$OUT" | jq -r --arg n "$REG/test/busybox:v1" '.[] | select(.name == $n) | .compressedSize')" \
+    "$((cfg_size + layer_blob))"
+  assert_eq "the layer's unpacked size was measured at pull" "$(cat "$s/tong-sizes/${BASE_LAYER:7}")" "$unpacked"
+  sh_run "$IMG" --root "$s" images
+  local human
+  human=$(awk -v n=$((cfg_size + unpacked)) 'BEGIN { printf "%.3gMB", n / 1e6 }')
+  assert_match "images: SIZE column, unpacked" "$OUT" "^$REG/test/busybox +v1 .* ${human}\$"
+  sh_run "$IMG" --root "$s" inspect "$REG/test/busybox:v1"
+  assert_eq "inspect: Size unpacked, CompressedSize" "$(printf '%s' "$OUT" | jq -c '[.Size, .CompressedSize]')" \
+    "[$((cfg_size + unpacked)),$((cfg_size + layer_blob))]"
   sh_run "$IMG" --root "$s" images --digests
   assert_contains "images --digests" "$OUT" "$BASE_DIGEST"
   # --quiet prints only the digest.
@@ -241,6 +261,7 @@ test_rmi_prune_df() {
   sh_run "$IMG" --root "$s" rmi "${BASE_CONFIG:7:12}"
   assert_ok "rmi by image ID"
   assert_eq "the store is empty" "$(ls "$s/blobs/sha256" | wc -l)" 0
+  assert_eq "no unpacked size outlives its layer" "$(ls -A "$s/tong-sizes" | wc -l)" 0
   assert_eq "index.json is empty" "$(jq '.manifests | length' "$s/index.json")" 0
   sh_run "$IMG" --root "$s" rmi "$REG/test/busybox:v1"
   assert_fails "rmi of an unknown name fails"

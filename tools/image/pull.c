@@ -258,6 +258,15 @@ image_pull (struct store *s, const char *refstr, const struct pull_opts *o, stru
           goto out;
         }
       downloaded = true;
+      /* Extracting: the uncompressed size `images` shows, measured now.  */
+      if (prog.tty)
+        layer_line (&prog, i, prog.id, "Extracting");
+      uint64_t unpacked;
+      if (layer_unpacked_size (s, ld, &unpacked, err) < 0)
+        {
+          json_free (cdoc);
+          goto out;
+        }
       layer_line (&prog, i, prog.id, "Pull complete");
     }
   if ((index_body && store_put_blob (s, top_digest, index_body, index_len, err) < 0)

@@ -257,6 +257,9 @@ store_blob_remove (struct store *s, const char *digest, struct tong_err *err)
     return -1;
   if (unlinkat (s->dirfd, path, 0) < 0 && errno != ENOENT)
     return tong_err_set (err, errno, "image store %s: remove blob %s", s->root, digest);
+  /* Its unpacked size, if it was a layer: nothing may outlive the blob.  */
+  snprintf (path, sizeof path, "%s/%s", STORE_SIZES_DIR, digest + 7);
+  unlinkat (s->dirfd, path, 0);
   return 0;
 }
 

@@ -17,6 +17,8 @@
 #define ANNOT_INDEX_DIGEST "io.tong.image.index.digest"
 /* When the image was stored (images' CREATED falls back to it).  */
 #define ANNOT_STORED "io.tong.image.stored"
+/* Layers' uncompressed sizes, one file per blob (size.c).  */
+#define STORE_SIZES_DIR "tong-sizes"
 
 struct store
 {
