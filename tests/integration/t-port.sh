@@ -90,6 +90,8 @@ t_http() {
   assert_eq "4 MiB through the proxy, checksum equal" "$got" "$want"
   tp ls
   assert_eq "ls line" "$OUT" "$ID 127.0.0.1:$port->8080/tcp"
+  tp --root "$ROOT" ls
+  assert_eq "options before the command, as tong-image and tong-volume take --root" "$OUT" "$ID 127.0.0.1:$port->8080/tcp"
   tp ls --format json
   assert_eq "ls json" "$(printf '%s' "$OUT" | jq -c '.[0] | [.container, .hostIp, .hostPort, .containerPort, .protocol]')" \
     "[\"$ID\",\"127.0.0.1\",$port,8080,\"tcp\"]"

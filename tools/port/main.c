@@ -693,15 +693,14 @@ main (int argc, char **argv)
   int ways = 0, c;
   char *end;
 
-  if (argc < 2 || strcmp (argv[1], "-h") == 0 || strcmp (argv[1], "--help") == 0)
+  if (argc < 2)
     {
-      fputs (usage, argc < 2 ? stderr : stdout);
-      return argc < 2 ? 2 : 0;
+      fputs (usage, stderr);
+      return 2;
     }
-  const char *cmd = argv[1];
-  argv++;
-  argc--;
-  /* Options may come anywhere: specs never start with `-`.  */
+  /* Options may come anywhere, before the command too (`tong-port --root
+     DIR publish ...`, as tong-image and tong-volume take --root): specs
+     never start with `-`, and the first other word is the command.  */
   while ((c = getopt_long (argc, argv, "hP", lo, NULL)) != -1)
     switch (c)
       {
@@ -768,8 +767,11 @@ main (int argc, char **argv)
     o.state_dir = PORT_DEFAULT_STATE_DIR;
   char absroot[PATH_MAX];
   o.t.tong_root = realpath (root, absroot) ? absroot : (char *)root;
-  char **rest = argv + optind;
-  int nrest = argc - optind;
+  if (optind == argc)
+    return fail_usage ("a command: publish, unpublish or ls");
+  const char *cmd = argv[optind];
+  char **rest = argv + optind + 1;
+  int nrest = argc - optind - 1;
 
   if (strcmp (cmd, "ls") == 0 || strcmp (cmd, "list") == 0)
     {
