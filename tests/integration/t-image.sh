@@ -613,6 +613,45 @@ test_escapes() {
   assert_false "nothing written next to the bundle" test -e "$T/escape"
 }
 
+# On a terminal (a pty from script): one line per layer, rewritten in place
+# (cursor up, clear, back down: no new line per update), ending in
+# "Already exists" for a layer the store has and "Pull complete" for one it
+# fetched, then the Digest and Status lines; --quiet: only the digest.
+test_tty_progress() {
+  command -v script >/dev/null || { bail "tools" "script needed"; return; }
+  local s=$T/store
+  sh_run "$IMG" --root "$s" pull "$REG/test/busybox:v1" || { bail "pull" "$ERR"; return; }
+  local wm l1 l2 l3
+  wm=$(layout_manifest "$FIX/oci" wh)
+  l1=$(jq -r '.layers[0].digest' "$FIX/oci/blobs/sha256/${wm:7}")
+  l2=$(jq -r '.layers[1].digest' "$FIX/oci/blobs/sha256/${wm:7}")
+  l3=$(jq -r '.layers[2].digest' "$FIX/oci/blobs/sha256/${wm:7}")
+  TERM=xterm timeout 60 script -qec "'$IMG' --root '$s' pull '$REG/test/wh:v1'" /dev/null >"$T/tty.raw" 2>&1 </dev/null
+  local raw lines
+  raw=$(tr -d '\r' <"$T/tty.raw")
+  lines=$(printf '%s\n' "$raw" | sed 's/\x1b\[[0-9]*[ABK]//g')
+  assert_eq "seven lines: Pulling from, one per layer, Digest, Status, the name" "$(printf '%s\n' "$raw" | wc -l)" 7
+  assert_eq "each layer's line starts as Waiting" \
+    "$(printf '%s\n' "$lines" | sed -n 2,4p | tr '\n' ' ')" \
+    "${l1:7:12}: Waiting ${l2:7:12}: Waiting ${l3:7:12}: Waiting "
+  local ups downs
+  ups=$(printf '%s' "$raw" | grep -o $'\x1b''\[[0-9]*A' | tr -dc '0-9\n' | awk '{ s += $1 } END { print s + 0 }')
+  downs=$(printf '%s' "$raw" | grep -o $'\x1b''\[[0-9]*B' | tr -dc '0-9\n' | awk '{ s += $1 } END { print s + 0 }')
+  assert_ne "layer lines are rewritten in place" "$ups" 0
+  assert_eq "every move up to a layer's line comes back down" "$ups" "$downs"
+  # The last text written for each layer is what its line shows.
+  local last
+  last() { printf '%s' "$raw" | sed 's/\x1b\[[0-9]*[ABK]/\n/g' | grep "^${1:7:12}: " | tail -n 1; }
+  assert_eq "the shared layer: Already exists" "$(last "$l1")" "${l1:7:12}: Already exists"
+  assert_eq "a new layer: Pull complete" "$(last "$l2")" "${l2:7:12}: Pull complete"
+  assert_eq "the last layer: Pull complete" "$(last "$l3")" "${l3:7:12}: Pull complete"
+  assert_contains "a progress bar on the way" "$raw" "Downloading ["
+  assert_match "then the Digest line" "$(printf '%s\n' "$lines" | sed -n 5p)" "Digest: $(layout_manifest "$FIX/oci" wh)\$"
+  assert_eq "and the Status line" "$(printf '%s\n' "$lines" | sed -n 6p)" "Status: Downloaded newer image for $REG/test/wh:v1"
+  TERM=xterm timeout 60 script -qec "'$IMG' --root '$s' pull -q '$REG/test/conf:v1'" /dev/null >"$T/tty.q" 2>&1 </dev/null
+  assert_eq "--quiet on a terminal: only the digest" "$(tr -d '\r' <"$T/tty.q")" "$(layout_manifest "$FIX/oci" conf)"
+}
+
 # ::1, where the host has it (no line at all where it has not).
 test_ipv6() {
   local data=$REG_DATA
@@ -660,6 +699,7 @@ run_test concurrent test_concurrent
 run_test escapes test_escapes
 run_test killed_pull test_killed_pull
 run_test fake_registry test_fake_registry
+run_test tty_progress test_tty_progress
 if ip -6 addr show dev lo 2>/dev/null | grep -q 'inet6 ::1/128'; then
   run_test ipv6 test_ipv6
 fi
