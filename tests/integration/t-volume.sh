@@ -194,8 +194,17 @@ t_prune() {
   assert_eq "named and in-use ones stay" "$OUT" "$(printf '%s\n' "$a2" named other | sort)"
   tv prune --all --filter label=keep=no
   assert_eq "prune --all with a label filter" "$OUT" other
+  tv create --label keep=yes named2
+  tv prune --filter all=true --filter label!=keep
+  assert_ok "prune --filter all=true --filter label!=keep" || return
+  assert_eq "label!= spares the labelled ones" "$OUT" ""
+  tv prune --filter all=true --filter label!=keep=no
+  assert_eq "all=true (Docker 23's filter) takes named volumes without keep=no" "$OUT" "$(printf 'named\nnamed2')"
+  tv create named
   tv prune --all
   assert_eq "prune --all takes the unused named volume" "$OUT" named
+  tv prune --filter all=maybe
+  assert_fails "a bad all= value is refused"
   tv ls -q
   assert_eq "the one in use survives" "$OUT" "$a2"
 }
