@@ -613,6 +613,36 @@ test_escapes() {
   assert_false "nothing written next to the bundle" test -e "$T/escape"
 }
 
+# Plain HTTP to an address that is not loopback only with --insecure.  The
+# registry gets such an address (192.0.2.1, TEST-NET-1) on the loopback of a
+# network namespace of the test's own, with the pulls: nothing leaves it.
+test_insecure() {
+  command -v unshare >/dev/null && command -v ip >/dev/null || { bail "tools" "unshare and ip needed"; return; }
+  local w=$T/insecure
+  mkdir -p "$w"
+  printf '%s\n' 'version: 0.1' 'log:' '  level: info' 'storage:' '  filesystem:' \
+    "    rootdirectory: $REG_DATA" 'http:' '  addr: "192.0.2.1:5000"' '  secret: tong-image-tests' >"$w/config.yml"
+  cat >"$w/ns.sh" <<NS
+ip link set lo up && ip addr add 192.0.2.1/32 dev lo || exit 1
+timeout -k 5 120 docker-registry serve '$w/config.yml' >'$w/registry.log' 2>&1 </dev/null & reg=\$!
+for i in \$(seq 100); do grep -q 'listening on' '$w/registry.log' && break; sleep 0.1; done
+timeout 60 '$IMG' --root '$T/s1' pull 192.0.2.1:5000/test/busybox:v1 >'$w/plain.out' 2>'$w/plain.err'
+echo \$? >'$w/plain.rc'
+timeout 60 '$IMG' --root '$T/s2' pull --insecure 192.0.2.1:5000/test/busybox:v1 >'$w/insecure.out' 2>'$w/insecure.err'
+echo \$? >'$w/insecure.rc'
+kill \$reg; wait \$reg
+NS
+  timeout -k 5 200 unshare -n bash "$w/ns.sh" >"$w/ns.log" 2>&1 </dev/null
+  assert_eq "the namespace's registry ran" "$(grep -c 'listening on' "$w/registry.log" 2>/dev/null)" 1 ||
+    { cat "$w/ns.log" "$w/registry.log" >&2; return; }
+  assert_eq "without --insecure: plain HTTP to 192.0.2.1 refused (exit 1)" "$(cat "$w/plain.rc")" 1
+  assert_contains "the error names the registry" "$(cat "$w/plain.err")" "192.0.2.1:5000"
+  assert_eq "no name recorded" "$(jq '.manifests | length' "$T/s1/index.json" 2>/dev/null || echo 0)" 0
+  assert_eq "with --insecure: the pull succeeds" "$(cat "$w/insecure.rc")" 0
+  assert_contains "the digest" "$(cat "$w/insecure.out")" "Digest: $BASE_DIGEST"
+  assert_contains "and that --insecure allows plain HTTP" "$(cat "$w/plain.err")" "or with --insecure"
+}
+
 # On a terminal (a pty from script): one line per layer, rewritten in place
 # (cursor up, clear, back down: no new line per update), ending in
 # "Already exists" for a layer the store has and "Pull complete" for one it
@@ -700,6 +730,7 @@ run_test escapes test_escapes
 run_test killed_pull test_killed_pull
 run_test fake_registry test_fake_registry
 run_test tty_progress test_tty_progress
+run_test insecure test_insecure
 if ip -6 addr show dev lo 2>/dev/null | grep -q 'inet6 ::1/128'; then
   run_test ipv6 test_ipv6
 fi
