@@ -149,6 +149,13 @@ test_config() {
   assert_fails "an unknown user is an error"
   assert_contains "it names the user" "$ERR" "nosuchuser"
   assert_false "and leaves no rootfs" test -e "$T/b3/rootfs"
+  # The store named by the environment; a PATH given is kept, no default added.
+  sh_run env TONG_IMAGE_ROOT="$s" "$IMG" unpack "$REG/test/conf:v1" "$T/b4" -e PATH=/only/here
+  assert_ok "TONG_IMAGE_ROOT names the store" || return
+  assert_eq "a PATH given is the only PATH" \
+    "$(jq -c '[.process.env[] | select(startswith("PATH="))]' "$T/b4/config.json")" '["PATH=/only/here"]'
+  sh_run env TONG_IMAGE_ROOT="$T/empty-store" "$IMG" images -q
+  assert_eq "another TONG_IMAGE_ROOT: another (empty) store" "$OUT" ""
 }
 
 test_whiteouts() {

@@ -136,6 +136,7 @@ t_docker_user() {
   assert_eq "the host port is free again" "$OUT" bind=ok
   tv rm appdata
   assert_fails "the named volume is in use by the bundle"
+  assert_contains "in Docker's words" "$ERR" "remove appdata: volume is in use - [$b1]"
   # The bundle goes (its anonymous volume is then unused): docker volume
   # prune takes the anonymous one and keeps the named one.
   rm -rf --one-file-system "$b1"

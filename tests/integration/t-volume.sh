@@ -111,7 +111,7 @@ t_in_use() {
   assert_ok "attach" || return
   tv rm busy
   assert_fails "rm refused" || return
-  assert_contains "the reason" "$ERR" "is in use"
+  assert_contains "the reason, in Docker's words" "$ERR" "remove busy: volume is in use - [$B]"
   assert_true "the volume is still there" test -d "$T/volumes/busy/_data"
   tv inspect busy
   assert_eq "UsedBy names the bundle" "$(printf '%s' "$OUT" | jq -r '.[0].UsedBy[0]')" "$B"
