@@ -430,7 +430,13 @@ EOF
     [ "$(sha256sum <"$f" | cut -d' ' -f1)" = "${f##*/}" ] || bad=$((bad + 1))
   done
   assert_eq "every blob in blobs/ is whole" "$bad" 0
-  # The next writer cleans ingest/, and the pull completes.
+  # What it stored is reached by no name: prune takes it (and, a writer,
+  # cleans ingest/).
+  sh_run "$IMG" --root "$s" prune
+  assert_ok "prune after the killed pull"
+  assert_eq "prune left no blob: none was reachable" "$(ls -A "$s/blobs/sha256" | wc -l)" 0
+  assert_eq "and emptied ingest/" "$(ls -A "$s/ingest" | wc -l)" 0
+  # The next pull completes.
   sh_run "$IMG" --root "$s" pull "$REG/test/busybox:v1"
   assert_ok "a new pull succeeds"
   assert_eq "ingest/ is empty again" "$(ls -A "$s/ingest" | wc -l)" 0
