@@ -49,13 +49,16 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 echo "install-deps: installing ${missing[*]}"
-# No service may start from a package's postinst (docker-registry's would
-# listen on :5000): a policy-rc.d for the install only, unless one exists.
+# Package scripts must start no daemon (docker.io's postinst runs
+# `invoke-rc.d docker start`, a dockerd with iptables rules and a bridge on
+# the host): without a policy-rc.d, one that denies every start is put in
+# place for the install and removed after it.
 policy=/usr/sbin/policy-rc.d
 if [ ! -e "$policy" ]; then
-  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
-  $SUDO chmod 0755 "$policy"
   trap '$SUDO rm -f "$policy"' EXIT
+  printf '#!/bin/sh\n# install-deps.sh: no service starts during the install\nexit 101\n' |
+    $SUDO tee "$policy" >/dev/null
+  $SUDO chmod 0755 "$policy"
 fi
 $SUDO apt-get update -q </dev/null
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \

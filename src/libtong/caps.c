@@ -1,10 +1,11 @@
 /* Capabilities: names, the running kernel's last capability, and applying
-   the five sets with raw syscalls (the child avoids libcap's allocations).  */
+   the five sets with raw syscalls.  No libcap: loading it cost every tong
+   command its relocations and the constructor's probe of the bounding set,
+   for one name lookup that this table does.  */
 #include "caps.h"
 #include "cleanup.h"
 #include "log.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -12,12 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* The kernel's names, so capabilities newer than libcap still resolve.  */
+/* The kernel's names (linux/capability.h); a capability newer than this
+   table is unknown until it is added here.  */
 static const char *const cap_names[] = {
   [CAP_CHOWN] = "CAP_CHOWN",
   [CAP_DAC_OVERRIDE] = "CAP_DAC_OVERRIDE",
@@ -74,22 +75,7 @@ caps_from_name (const char *name)
   for (int i = 0; i < N_CAP_NAMES; i++)
     if (cap_names[i] && strcasecmp (name, cap_names[i]) == 0)
       return i;
-  /* Newer than this table: libcap may know it.  Its names are lowercase,
-     and it also takes numbers, which a name must not be.  */
-  char lower[64];
-  size_t n = strlen (name);
-  if (n >= sizeof lower)
-    return -1;
-  for (size_t i = 0; i <= n; i++)
-    {
-      lower[i] = tolower ((unsigned char)name[i]);
-      if (lower[i] && !islower ((unsigned char)lower[i]) && lower[i] != '_')
-        return -1;
-    }
-  cap_value_t v;
-  if (cap_from_name (lower, &v) < 0 || v < 0 || v > MAX_CAP)
-    return -1;
-  return v;
+  return -1;
 }
 
 const char *
@@ -193,11 +179,15 @@ caps_apply (const struct oci_capabilities *caps, struct tong_err *err)
     {
       if (caps->bounding & (1ULL << c))
         continue;
-      int r = prctl (PR_CAPBSET_READ, c, 0, 0, 0);
-      if (r == 1 && prctl (PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
+      /* Dropping a capability the set lacks succeeds (with CAP_SETPCAP):
+         read the set only when the drop fails, not once a capability.  */
+      if (prctl (PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
         {
+          int e = errno;
+          if (prctl (PR_CAPBSET_READ, c, 0, 0, 0) == 0)
+            continue;
           cap_label (c, label, sizeof label);
-          return tong_err_set (err, errno, "process.capabilities.bounding: drop %s", label);
+          return tong_err_set (err, e, "process.capabilities.bounding: drop %s", label);
         }
     }
 
@@ -216,21 +206,28 @@ caps_apply (const struct oci_capabilities *caps, struct tong_err *err)
         return 0;
       return tong_err_set (err, errno, "process.capabilities.ambient: clear");
     }
+  /* The kernel requires an ambient capability permitted and inheritable;
+     the others are skipped with one warning naming them all (buildah asks
+     for every capability ambient and none inheritable on each RUN).  */
+  char skipped[1024] = "";
+  size_t len = 0;
   for (int c = 0; c <= last; c++)
     {
       if (!(caps->ambient & (1ULL << c)))
         continue;
       cap_label (c, label, sizeof label);
-      /* The kernel requires it permitted and inheritable; runc warns too.  */
       if (!(caps->permitted & caps->inheritable & (1ULL << c)))
         {
-          tong_warn ("process.capabilities.ambient: %s is not both permitted and inheritable, "
-                     "skipped",
-                     label);
+          int n = snprintf (skipped + len, sizeof skipped - len, "%s%s", len ? " " : "", label);
+          if (n > 0 && (size_t)n < sizeof skipped - len)
+            len += (size_t)n;
           continue;
         }
       if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
         return tong_err_set (err, errno, "process.capabilities.ambient: raise %s", label);
     }
+  if (len > 0)
+    tong_warn ("process.capabilities.ambient: not both permitted and inheritable, skipped: %s",
+               skipped);
   return 0;
 }

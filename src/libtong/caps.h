@@ -6,7 +6,7 @@
 #include "config.h"
 #include "err.h"
 
-/* "CAP_SYS_ADMIN" -> 21; -1 when unknown (to libcap and the kernel headers).  */
+/* "CAP_SYS_ADMIN" -> 21; -1 when unknown (to the table from the kernel headers).  */
 int caps_from_name (const char *name);
 const char *caps_name (int cap); /* "CAP_SYS_ADMIN", NULL if unknown.  */
 int caps_last_cap (void);        /* highest capability the running kernel knows.  */

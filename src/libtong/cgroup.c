@@ -1,6 +1,7 @@
 /* The container's cgroup: host mode, where the cgroup is, the driver
    dispatch, and the file helpers the drivers share.  */
 #include "cgroup.h"
+#include "cgroup_v2.h"
 #include "cleanup.h"
 #include "fileutil.h"
 #include "log.h"
@@ -189,6 +190,11 @@ cg_read_procs (const char *dir, pid_t **out, size_t *n, struct tong_err *err)
 int
 cg_rmdir_tree (const char *dir, struct tong_err *err)
 {
+  /* Most cgroups have no child: try the rmdir before listing the dir.  */
+  if (rmdir (dir) == 0 || errno == ENOENT)
+    return 0;
+  if (errno != EBUSY)
+    return tong_err_set (err, errno, "remove cgroup %s", dir);
   DIR *d = opendir (dir);
   if (d == NULL)
     return errno == ENOENT ? 0 : tong_err_set (err, errno, "open %s", dir);
@@ -279,30 +285,27 @@ cg_v2_mkdir_enable (const char *root, const char *path, const char *const *contr
 /* Where this process sits in a hierarchy: the line of /proc/self/cgroup
    whose controller list holds CTRL ("" for the unified line).  */
 int
-cg_own_path (const char *ctrl, char **out, struct tong_err *err)
+cg_own_path_in (const char *proc_cgroup, const char *ctrl, char **out, struct tong_err *err)
 {
-  cleanup_free char *s = NULL;
-  if (read_file ("/proc/self/cgroup", &s, NULL, err) < 0)
-    return -1;
-  for (char *line = s, *next; line && *line; line = next)
+  size_t cl = strlen (ctrl);
+  for (const char *line = proc_cgroup, *next; line && *line; line = next)
     {
-      next = strchr (line, '\n');
-      if (next)
-        *next++ = '\0';
-      char *c1 = strchr (line, ':');
-      char *c2 = c1 ? strchr (c1 + 1, ':') : NULL;
+      const char *eol = strchr (line, '\n');
+      next = eol ? eol + 1 : NULL;
+      if (eol == NULL)
+        eol = line + strlen (line);
+      const char *c1 = memchr (line, ':', (size_t) (eol - line));
+      const char *c2 = c1 ? memchr (c1 + 1, ':', (size_t) (eol - c1 - 1)) : NULL;
       if (c2 == NULL)
         continue;
-      *c2 = '\0';
-      const char *list = c1 + 1;
       bool match = false;
-      if (*ctrl == '\0')
-        match = *list == '\0';
+      if (cl == 0)
+        match = c2 == c1 + 1;
       else
-        for (const char *q = list; *q;)
+        for (const char *q = c1 + 1; q < c2;)
           {
-            size_t n = strcspn (q, ",");
-            if (n == strlen (ctrl) && strncmp (q, ctrl, n) == 0)
+            size_t n = strcspn (q, ",:");
+            if (n == cl && strncmp (q, ctrl, n) == 0)
               match = true;
             q += n;
             if (*q == ',')
@@ -310,12 +313,21 @@ cg_own_path (const char *ctrl, char **out, struct tong_err *err)
           }
       if (match)
         {
-          *out = strdup (c2 + 1);
+          *out = strndup (c2 + 1, (size_t) (eol - c2 - 1));
           return *out ? 0 : tong_err_set (err, ENOMEM, "cgroup");
         }
     }
   *out = strdup ("/");
   return *out ? 0 : tong_err_set (err, ENOMEM, "cgroup");
+}
+
+int
+cg_own_path (const char *ctrl, char **out, struct tong_err *err)
+{
+  cleanup_free char *s = NULL;
+  if (read_file ("/proc/self/cgroup", &s, NULL, err) < 0)
+    return -1;
+  return cg_own_path_in (s, ctrl, out, err);
 }
 
 /* OWN + "/" + REL, or ABS as is; "//" folded, no trailing slash.  */
@@ -484,6 +496,17 @@ cgroup_open (struct tong_cgroup *cg, const char *state_path, struct tong_err *er
 
 /* Dispatch.  */
 
+extern int cg_v1_check (const struct tong_cgroup *cg, const struct cg_resources *r,
+                        struct tong_err *err);
+
+int
+cgroup_check (const struct tong_cgroup *cg, const struct cg_resources *r, struct tong_err *err)
+{
+  if (cg->mode == CG_MODE_V2)
+    return cg_v2_check (r, err);
+  return cg_v1_check (cg, r, err);
+}
+
 int
 cgroup_create (struct tong_cgroup *cg, const struct cg_resources *r, struct tong_err *err)
 {
@@ -538,9 +561,16 @@ cgroup_kill_all (struct tong_cgroup *cg, int sig, struct tong_err *err)
   /* Frozen, nothing can fork a new process past the list we read; thawed
      again so the signals are delivered.  */
   int was = cgroup_frozen (cg);
-  bool froze = was == 0 && cgroup_freeze (cg, true, NULL) == 0;
   cleanup_free pid_t *pids = NULL;
   size_t n = 0;
+  /* Nothing in it (the init of a pid namespace died, taking the rest with
+     it): no process is left that could fork, so no freeze is needed.  */
+  if (was != 1 && cgroup_pids (cg, &pids, &n, NULL) == 0 && n == 0)
+    return 0;
+  free (pids);
+  pids = NULL;
+  n = 0;
+  bool froze = was == 0 && cgroup_freeze (cg, true, NULL) == 0;
   int ret = cgroup_pids (cg, &pids, &n, err);
   for (size_t i = 0; ret == 0 && i < n; i++)
     if (kill (pids[i], sig) < 0 && errno != ESRCH)

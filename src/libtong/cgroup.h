@@ -264,6 +264,8 @@ int cg_systemd_expand_slice (const char *slice, char **out, struct tong_err *err
 char *cgroup_serialize (const struct tong_cgroup *cg);
 /* This process's cgroup in the hierarchy of CTRL ("" for the unified one).  */
 int cg_own_path (const char *ctrl, char **out, struct tong_err *err);
+/* The same from PROC_CGROUP, the text of /proc/self/cgroup read once.  */
+int cg_own_path_in (const char *proc_cgroup, const char *ctrl, char **out, struct tong_err *err);
 /* OWN/PATH for a relative PATH, PATH itself when absolute; normalized.  */
 char *cg_join (const char *own, const char *path);
 

@@ -62,8 +62,9 @@ first_of_dir (const struct tong_cgroup *cg, int i)
 int
 cg_v1_init (struct tong_cgroup *cg, const char *path, struct tong_err *err)
 {
-  cleanup_free char *mi = NULL;
-  if (read_file ("/proc/self/mountinfo", &mi, NULL, err) < 0)
+  cleanup_free char *mi = NULL, *self = NULL;
+  if (read_file ("/proc/self/mountinfo", &mi, NULL, err) < 0
+      || read_file ("/proc/self/cgroup", &self, NULL, err) < 0)
     return -1;
   for (char *line = mi, *next; line && *line; line = next)
     {
@@ -90,7 +91,7 @@ cg_v1_init (struct tong_cgroup *cg, const char *path, struct tong_err *err)
               {
                 cleanup_free char *own = NULL;
                 const char *ctrl = i == V1_SYSTEMD ? "name=systemd" : v1_names[i];
-                if (cg_own_path (ctrl, &own, err) < 0)
+                if (cg_own_path_in (self, ctrl, &own, err) < 0)
                   return -1;
                 /* A hierarchy mounted from below its root shows that part
                    in the mountinfo root field, not in the mount point.  */
@@ -110,7 +111,7 @@ cg_v1_init (struct tong_cgroup *cg, const char *path, struct tong_err *err)
   if (cg->path == NULL)
     {
       cleanup_free char *own = NULL;
-      if (cg_own_path ("memory", &own, err) < 0)
+      if (cg_own_path_in (self, "memory", &own, err) < 0)
         return -1;
       cg->path = cg_join (own, path);
     }
@@ -136,36 +137,36 @@ mkdir_cgroup (const char *dir, bool cpuset, bool *created, struct tong_err *err)
   char buf[PATH_MAX];
   snprintf (buf, sizeof buf, "%s", dir);
   *created = false;
-  struct stat sb;
-  if (stat (buf, &sb) == 0)
-    return 0;
+  /* The mkdir first: one syscall when the parent is there (the usual case),
+     no stat of the dir and of its parent.  */
   char *slash = strrchr (buf, '/');
-  if (slash && slash != buf)
-    {
-      *slash = '\0';
-      bool dummy;
-      if (mkdir_cgroup (buf, cpuset, &dummy, err) < 0)
-        return -1;
-    }
   if (mkdir (dir, 0755) < 0)
     {
       if (errno == EEXIST)
         return 0;
-      return tong_err_set (err, errno, "mkdir %s", dir);
+      if (errno != ENOENT || slash == NULL || slash == buf)
+        return tong_err_set (err, errno, "mkdir %s", dir);
+      *slash = '\0';
+      bool dummy;
+      if (mkdir_cgroup (buf, cpuset, &dummy, err) < 0)
+        return -1;
+      if (mkdir (dir, 0755) < 0)
+        {
+          if (errno == EEXIST)
+            return 0;
+          return tong_err_set (err, errno, "mkdir %s", dir);
+        }
     }
   *created = true;
   if (cpuset && slash && slash != buf)
     {
+      /* A new cpuset level is empty (or, with cgroup.clone_children, a copy
+         of its parent's): give it the parent's cpus and mems.  */
+      *slash = '\0';
       const char *files[] = { "cpuset.cpus", "cpuset.mems" };
       for (int k = 0; k < 2; k++)
         {
           cleanup_free char *v = NULL;
-          if (cg_read (dir, files[k], &v, err) < 0)
-            return -1;
-          if (v[strspn (v, " \n")] != '\0')
-            continue;
-          free (v);
-          v = NULL;
           if (cg_read (buf, files[k], &v, err) < 0 || cg_write (dir, files[k], v, err) < 0)
             return -1;
         }
@@ -607,6 +608,49 @@ set_misc (struct tong_cgroup *cg, const struct cg_resources *r,
             return tong_err_wrap (err, "linux.resources.devices: rule \"%s\"", rule);
         }
     }
+  return 0;
+}
+
+/* Refuse before anything exists what no mounted controller can apply.  */
+int
+cg_v1_check (const struct tong_cgroup *cg, const struct cg_resources *r, struct tong_err *err)
+{
+  const struct cg_resources z = { 0 };
+  bool cpu = r->cpu.shares.set || r->cpu.quota.set || r->cpu.period.set || r->cpu.burst.set
+             || r->cpu.realtime_period.set || r->cpu.realtime_runtime.set || r->cpu.idle.set;
+  bool blkio = r->blkio.weight.set || r->blkio.leaf_weight.set || r->blkio.n_weight_device;
+  for (int k = 0; k < CG_THROTTLE_COUNT; k++)
+    blkio = blkio || r->blkio.n_throttle[k];
+  const struct
+  {
+    bool want;
+    int ctrl;
+    const char *field;
+  } need_list[] = {
+    { memcmp (&r->memory, &z.memory, sizeof z.memory) != 0, V1_MEMORY, "memory" },
+    { cpu, V1_CPU, "cpu" },
+    { r->cpu.cpus != NULL, V1_CPUSET, "cpu.cpus" },
+    { r->cpu.mems != NULL, V1_CPUSET, "cpu.mems" },
+    { r->pids_limit.set && r->pids_limit.v != 0, V1_PIDS, "pids" },
+    { blkio, V1_BLKIO, "blockIO" },
+    { r->network.class_id.set, V1_NET_CLS, "network.classID" },
+    { r->network.n_priorities > 0, V1_NET_PRIO, "network.priorities" },
+    { r->has_devices, V1_DEVICES, "devices" },
+  };
+  for (size_t i = 0; i < sizeof need_list / sizeof need_list[0]; i++)
+    if (need_list[i].want && DIR_OF (cg, need_list[i].ctrl) == NULL)
+      return tong_err_set (err, 0, "linux.resources.%s: the %s cgroup controller is not mounted",
+                           need_list[i].field, v1_names[need_list[i].ctrl]);
+  if (r->n_rdma && DIR_OF (cg, V1_RDMA) == NULL)
+    return tong_err_set (err, 0, "linux.resources.rdma.%s: the rdma cgroup controller is not mounted",
+                         r->rdma[0].device);
+  if (r->n_unified && cg->mode != CG_MODE_HYBRID)
+    return tong_err_set (err, 0, "linux.resources.unified: needs cgroup v2 (this host is %s)",
+                         cgroup_mode_name (cg->mode));
+  if (r->n_hugepages && DIR_OF (cg, V1_HUGETLB) == NULL && cg->mode != CG_MODE_HYBRID)
+    return tong_err_set (err, 0,
+                         "linux.resources.hugepageLimits: the hugetlb cgroup controller is not "
+                         "mounted");
   return 0;
 }
 

@@ -3,9 +3,10 @@
    eBPF program (cgroup_ebpf.c), freezing through cgroup.freeze.
 
    Decisions where v2 has no equivalent:
-   - memory.kernel and memory.kernelTCP: warned about and ignored, as runc
-     does: v2 has no separate kernel limit, memory.max already counts kernel
-     and socket memory, and the spec deprecates both.
+   - memory.kernel and memory.kernelTCP above 0: errors, where runc only
+     warns: v2 has no separate kernel limit (memory.max counts kernel and
+     socket memory), and a limit that cannot be applied is refused, as the
+     v1 driver refuses one the kernel ignores.  -1 (no limit) is accepted.
    - memory.swappiness: v2 has no per-cgroup knob; accepted only when it
      equals the host's vm.swappiness (what the cgroup gets anyway), else an
      error.
@@ -18,7 +19,6 @@
 #include "cgroup_v2.h"
 #include "cleanup.h"
 #include "fileutil.h"
-#include "log.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -118,6 +118,14 @@ host_swappiness (uint64_t *out)
 int
 cg_v2_check (const struct cg_resources *r, struct tong_err *err)
 {
+  if (r->memory.kernel.set && r->memory.kernel.v > 0)
+    return tong_err_set (err, 0,
+                         "linux.resources.memory.kernel: " NOT_V2
+                         " (memory.max counts kernel memory: use memory.limit)");
+  if (r->memory.kernel_tcp.set && r->memory.kernel_tcp.v > 0)
+    return tong_err_set (err, 0,
+                         "linux.resources.memory.kernelTCP: " NOT_V2
+                         " (memory.max counts socket memory: use memory.limit)");
   if (r->memory.disable_oom_killer.set && r->memory.disable_oom_killer.v)
     return tong_err_set (err, 0, "linux.resources.memory.disableOOMKiller: " NOT_V2);
   if (r->memory.use_hierarchy.set && !r->memory.use_hierarchy.v)
@@ -216,17 +224,38 @@ num_or_max (char *buf, size_t len, int64_t v)
     snprintf (buf, len, "%" PRId64, v);
 }
 
+/* v1 refuses (EBUSY) a limit the usage cannot be reclaimed under; v2 takes
+   any memory.max and OOM-kills the container to meet it.  Keep v1's answer,
+   explained: when the usage is above LIMIT, memory.high (which reclaims but
+   never kills) tries first, and is put back.  */
+static int
+fit_under (const char *dir, uint64_t limit, struct tong_err *err)
+{
+  uint64_t cur, peak = 0;
+  cleanup_free char *high = NULL;
+  if (cg_read_u64 (dir, "memory.current", &cur, NULL) < 0 || cur <= limit
+      || cg_read (dir, "memory.high", &high, NULL) < 0)
+    return 0;
+  char buf[32];
+  snprintf (buf, sizeof buf, "%" PRIu64, limit);
+  cg_write (dir, "memory.high", buf, NULL);
+  cg_read_u64 (dir, "memory.current", &cur, NULL);
+  high[strcspn (high, "\n")] = '\0';
+  cg_write (dir, "memory.high", high, NULL);
+  if (cur <= limit)
+    return 0;
+  bool p = cg_read_u64 (dir, "memory.peak", &peak, NULL) == 0;
+  return tong_err_set (err, 0,
+                       "linux.resources.memory.limit: %" PRIu64
+                       " bytes is below what the container uses: %" PRIu64
+                       " bytes after reclaim (peak %s%" PRIu64 "); raise the limit",
+                       limit, cur, p ? "" : "unknown ", peak);
+}
+
 static int
 set_memory (const char *dir, const struct cg_resources *r, bool update, struct tong_err *err)
 {
   char buf[64];
-  if (r->memory.kernel.set && r->memory.kernel.v != 0)
-    tong_warn ("linux.resources.memory.kernel: ignored on cgroup v2 (memory.max counts kernel "
-               "memory)");
-  if (r->memory.kernel_tcp.set && r->memory.kernel_tcp.v != 0)
-    tong_warn ("linux.resources.memory.kernelTCP: ignored on cgroup v2 (memory.max counts socket "
-               "memory)");
-
   int64_t limit = r->memory.limit.set ? r->memory.limit.v : 0;
   if (r->memory.swap.set && r->memory.swap.v != 0)
     {
@@ -263,25 +292,11 @@ set_memory (const char *dir, const struct cg_resources *r, bool update, struct t
                                  " is below the current usage %" PRIu64 " (checkBeforeUpdate)",
                                  limit, cur);
         }
+      if (limit > 0 && fit_under (dir, (uint64_t)limit, err) < 0)
+        return -1;
       num_or_max (buf, sizeof buf, limit);
-      if (cg_write (dir, "memory.max", buf, err) < 0)
-        {
-          /* Say why: the usage the limit could not be brought under.  */
-          uint64_t cur = 0, peak = 0;
-          int e = err->errnum;
-          if (e == EBUSY || e == EINVAL)
-            {
-              bool c = cg_read_u64 (dir, "memory.current", &cur, NULL) == 0;
-              bool p = cg_read_u64 (dir, "memory.peak", &peak, NULL) == 0;
-              if (c)
-                return tong_err_set (err, e,
-                                     "linux.resources.memory.limit: cannot set %" PRId64
-                                     " bytes: the cgroup uses %" PRIu64 " bytes (peak %s%" PRIu64
-                                     "), more than the kernel could reclaim",
-                                     limit, cur, p ? "" : "unknown ", peak);
-            }
-          return tong_err_wrap (err, "linux.resources.memory.limit");
-        }
+      if (put (dir, "memory.max", buf, "linux.resources.memory.limit", err) < 0)
+        return -1;
     }
   if (r->memory.reservation.set && r->memory.reservation.v != 0)
     {
@@ -379,8 +394,17 @@ set_io (const char *dir, const struct cg_resources *r, struct tong_err *err)
       uint64_t v = bfq ? w->weight.v : cg_blkio_weight_to_io (w->weight.v);
       snprintf (buf, sizeof buf, "%" PRId64 ":%" PRId64 " %" PRIu64, w->major, w->minor, v);
       snprintf (field, sizeof field, "linux.resources.blockIO.weightDevice[%zu]", i);
-      if (put (dir, bfq ? "io.bfq.weight" : "io.weight", buf, field, err) < 0)
-        return -1;
+      if (cg_write (dir, bfq ? "io.bfq.weight" : "io.weight", buf, err) < 0)
+        {
+          if (err->errnum == EOPNOTSUPP && !bfq)
+            tong_err_wrap (err,
+                           "%s (a per-device weight needs BFQ as the device's scheduler, or "
+                           "iocost enabled for it in io.cost.qos)",
+                           field);
+          else
+            tong_err_wrap (err, "%s", field);
+          return -1;
+        }
     }
   static const char *const names[CG_THROTTLE_COUNT]
       = { "throttleReadBpsDevice", "throttleWriteBpsDevice", "throttleReadIOPSDevice",

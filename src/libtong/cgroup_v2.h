@@ -9,9 +9,9 @@
 #include "cgroup.h"
 #include "err.h"
 
-/* Refuse, naming the field, what cgroup v2 cannot apply (realtime, net_cls,
-   net_prio, leaf weights, disableOOMKiller, a swappiness other than the
-   host's).  Reads nothing but /proc/sys/vm/swappiness.  */
+/* Refuse, naming the field, what cgroup v2 cannot apply (kernel memory
+   limits, realtime, net_cls, net_prio, leaf weights, disableOOMKiller, a
+   swappiness other than the host's).  Reads nothing but /proc/sys/vm/swappiness.  */
 int cg_v2_check (const struct cg_resources *r, struct tong_err *err);
 
 /* One io.max line: "8:16 rbps=1048576"; a rate of 0 lifts the limit

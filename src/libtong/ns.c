@@ -12,6 +12,7 @@
 #include <linux/nsfs.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -50,10 +51,26 @@ ns_clone_flags (const struct oci_config *c)
   return joins_userns (c) ? 0 : new_ns_flags (c) & ~CLONE_NEWCGROUP;
 }
 
+char *ns_host_cgroup_view;
+
+/* /proc/self/cgroup as the host sees it, kept before a new cgroup namespace
+   hides it: the mounts may need the container's cgroup paths.  */
+static void
+keep_cgroup_view (void)
+{
+  struct tong_err ignore;
+  free (ns_host_cgroup_view);
+  ns_host_cgroup_view = NULL;
+  if (read_file ("/proc/self/cgroup", &ns_host_cgroup_view, NULL, &ignore) < 0)
+    ns_host_cgroup_view = NULL;
+}
+
 int
 ns_unshare_late (const struct oci_config *c, bool *need_fork, struct tong_err *err)
 {
   *need_fork = false;
+  if (new_ns_flags (c) & CLONE_NEWCGROUP)
+    keep_cgroup_view ();
   if (!joins_userns (c))
     {
       int cg = new_ns_flags (c) & CLONE_NEWCGROUP;

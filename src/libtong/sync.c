@@ -1,4 +1,5 @@
 #include "sync.h"
+#include "cleanup.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -71,13 +72,22 @@ sync_recv_fd (int sock, int *fd, void *data, size_t len, struct tong_err *err)
 int
 sync_send (int sock, enum sync_type type, int fd, struct tong_err *err)
 {
-  struct sync_msg m = { .type = type };
-  /* Only the header travels for plain messages.  */
-  return sync_send_fd (sock, fd, &m, offsetof (struct sync_msg, msg), err);
+  /* Only the header travels for plain messages: no 64 KiB struct on the
+     stack (zeroing it made 16 pages resident).  */
+  uint32_t hdr[2] = { (uint32_t) type, 0 };
+  _Static_assert (sizeof hdr == offsetof (struct sync_msg, msg), "sync header layout");
+  return sync_send_fd (sock, fd, hdr, sizeof hdr, err);
 }
 
 int
 sync_send_text (int sock, enum sync_type type, const char *text, struct tong_err *err)
+{
+  return sync_send_text_fd (sock, type, text, -1, err);
+}
+
+int
+sync_send_text_fd (int sock, enum sync_type type, const char *text, int fd,
+                   struct tong_err *err)
 {
   struct sync_msg *m = malloc (sizeof *m);
   if (m == NULL)
@@ -91,7 +101,7 @@ sync_send_text (int sock, enum sync_type type, const char *text, struct tong_err
   m->type = type;
   m->errnum = 0;
   memcpy (m->msg, text, n + 1);
-  int r = sync_send_fd (sock, -1, m, offsetof (struct sync_msg, msg) + n + 1, err);
+  int r = sync_send_fd (sock, fd, m, offsetof (struct sync_msg, msg) + n + 1, err);
   free (m);
   return r;
 }
@@ -99,7 +109,15 @@ sync_send_text (int sock, enum sync_type type, const char *text, struct tong_err
 void
 sync_send_error (int sock, const struct tong_err *e)
 {
-  struct sync_msg m = { .type = SYNC_ERROR, .errnum = e->errnum };
+  /* Header and text, not a zeroed 64 KiB struct.  */
+  struct
+  {
+    uint32_t type;
+    int32_t errnum;
+    char msg[sizeof e->msg];
+  } m = { .type = SYNC_ERROR, .errnum = e->errnum };
+  _Static_assert (offsetof (__typeof__ (m), msg) == offsetof (struct sync_msg, msg),
+                  "sync header layout");
   size_t n = strnlen (e->msg, sizeof e->msg - 1);
   memcpy (m.msg, e->msg, n);
   m.msg[n] = '\0';
@@ -109,7 +127,10 @@ sync_send_error (int sock, const struct tong_err *e)
 int
 sync_recv (int sock, struct sync_msg *m, int *fd, struct tong_err *err)
 {
-  memset (m, 0, sizeof *m);
+  /* The header only: zeroing all of the 64 KiB text would make every page
+     of it resident, for messages that are mostly 8 bytes.  */
+  memset (m, 0, offsetof (struct sync_msg, msg));
+  m->msg[0] = '\0';
   int r = sync_recv_fd (sock, fd, m, sizeof *m, err);
   if (r < 0)
     return tong_err_wrap (err, "read from container process");
@@ -117,25 +138,30 @@ sync_recv (int sock, struct sync_msg *m, int *fd, struct tong_err *err)
     return tong_err_set (err, 0, "container process exited during setup");
   if ((size_t) r < offsetof (struct sync_msg, msg))
     return tong_err_set (err, EPROTO, "short message from container process");
-  m->msg[sizeof m->msg - 1] = '\0';
+  size_t n = (size_t) r - offsetof (struct sync_msg, msg);
+  m->msg[n < sizeof m->msg ? n : sizeof m->msg - 1] = '\0';
   return 0;
 }
 
 int
 sync_expect (int sock, enum sync_type type, int *fd, struct tong_err *err)
 {
-  struct sync_msg m;
-  if (sync_recv (sock, &m, fd, err) < 0)
+  /* On the heap: a 64 KiB frame is probed page by page (stack clash
+     protection), all of it resident; malloc'd pages only where written.  */
+  cleanup_free struct sync_msg *m = malloc (sizeof *m);
+  if (m == NULL)
+    return tong_err_set (err, ENOMEM, "sync message");
+  if (sync_recv (sock, m, fd, err) < 0)
     return -1;
-  if (m.type == SYNC_ERROR)
+  if (m->type == SYNC_ERROR)
     {
       /* The child already formatted the errno text.  */
-      tong_err_set (err, 0, "%s", m.msg);
-      err->errnum = m.errnum;
+      tong_err_set (err, 0, "%s", m->msg);
+      err->errnum = m->errnum;
       return -1;
     }
-  if (m.type != (uint32_t) type)
+  if (m->type != (uint32_t) type)
     return tong_err_set (err, EPROTO, "unexpected message %u from container process (want %u)",
-                         m.type, (unsigned) type);
+                         m->type, (unsigned) type);
   return 0;
 }

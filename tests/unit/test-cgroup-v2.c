@@ -324,7 +324,8 @@ test_check (void)
     "linux.resources.cpu.realtimeRuntime",     "linux.resources.cpu.realtimePeriod",
     "linux.resources.memory.disableOOMKiller", "linux.resources.network.classID",
     "linux.resources.blockIO.leafWeight",      "linux.resources.memory.swappiness",
-    "linux.resources.network.priorities",
+    "linux.resources.network.priorities",      "linux.resources.memory.kernel",
+    "linux.resources.memory.kernelTCP",
   };
   struct cg_net_prio np = { (char *)"eth0", 1 };
   for (size_t i = 0; i < N (fields); i++)
@@ -354,6 +355,12 @@ test_check (void)
           r.network.priorities = &np;
           r.network.n_priorities = 1;
           break;
+        case 7:
+          r.memory.kernel = (struct cg_i64){ true, 67108864 };
+          break;
+        case 8:
+          r.memory.kernel_tcp = (struct cg_i64){ true, 1048576 };
+          break;
         }
       int rc = cg_v2_check (&r, &err);
       char what[160];
@@ -365,8 +372,9 @@ test_check (void)
   memset (&r, 0, sizeof r);
   r.memory.disable_oom_killer = (struct cg_bool){ true, false };
   r.cpu.realtime_runtime = (struct cg_i64){ true, 0 };
-  UNIT_CHECK (cg_v2_check (&r, &err) == 0, "disableOOMKiller false and realtime 0 are fine", "%s",
-              err.msg);
+  r.memory.kernel = (struct cg_i64){ true, -1 };
+  UNIT_CHECK (cg_v2_check (&r, &err) == 0,
+              "disableOOMKiller false, realtime 0 and kernel -1 are fine", "%s", err.msg);
 }
 
 /* ---- the driver on a fake cgroup directory ---------------------------------- */
@@ -527,6 +535,28 @@ test_driver (void)
   UNIT_STREQ (rc < 0 ? err.msg : "(none)",
               "linux.resources.cpu.realtimeRuntime: not supported on cgroup v2",
               "set refuses realtime with the field");
+
+  /* A limit below the usage that memory.high could not reclaim: refused,
+     explained, memory.max untouched, memory.high put back.  */
+  put_file ("memory.max", "max\n");
+  put_file ("memory.high", "max\n");
+  put_file ("memory.current", "100000000\n");
+  put_file ("memory.peak", "120000000\n");
+  memset (&r, 0, sizeof r);
+  r.memory.limit = (struct cg_i64){ true, 4194304 };
+  rc = cgroup_driver_v2.set (&cg, &r, NULL, 0, true, &err);
+  UNIT_STREQ (rc < 0 ? err.msg : "(none)",
+              "linux.resources.memory.limit: 4194304 bytes is below what the container uses: "
+              "100000000 bytes after reclaim (peak 120000000); raise the limit",
+              "a limit below the usage is explained");
+  FILE_IS ("memory.max", "max\n", "a refused limit leaves memory.max");
+  cleanup_free char *hi = get_file ("memory.high");
+  UNIT_CHECK (strncmp (hi, "max", 3) == 0, "memory.high is put back", "`%s`", hi);
+  put_file ("memory.current", "4096\n");
+  rc = cgroup_driver_v2.set (&cg, &r, NULL, 0, true, &err);
+  cleanup_free char *mx = get_file ("memory.max");
+  UNIT_CHECK (rc == 0 && strncmp (mx, "4194304", 7) == 0, "a limit above the usage is written",
+              "rc %d `%s` %s", rc, mx, err.msg);
 
   /* freeze: cgroup.freeze written, cgroup.events read.  */
   put_file ("cgroup.events", "populated 1\nfrozen 1\n");

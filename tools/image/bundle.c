@@ -476,8 +476,7 @@ bundle_write_config (int bundle_fd, int rootfs_fd, const struct image *img,
   write_annotations (w, img);
   json_w_key (w, "linux");
   json_w_obj_begin (w);
-  /* Deny every device but the defaults the runtime adds, as `tong spec`
-     (and runc spec) write it.  */
+  /* As tong spec: no device but the runtime's defaults.  */
   json_w_key (w, "resources");
   json_w_obj_begin (w);
   json_w_key (w, "devices");
