@@ -337,6 +337,15 @@ t_image_volumes() {
   assert_true "its write went to the volume" test -e "$src/new"
   tv attach --image-volumes "$B"
   assert_fails "again: nothing left to attach (explicit mounts win)"
+  # Options after the arguments too, as the README writes it.
+  make_bundle "$T/b2" || return
+  cfg "$T/b2" '.annotations["io.tong.image.volumes"] = "/var/data"' || return
+  tv attach "$T/b2" named:/data --image-volumes
+  assert_ok "attach BUNDLE SPEC --image-volumes" || return
+  assert_eq "both mounts" "$(jq -c '[.mounts[] | select(.destination == "/data" or .destination == "/var/data") | .destination]' "$T/b2/config.json")" \
+    '["/data","/var/data"]'
+  tv ls -q named --filter dangling=false
+  assert_fails "ls takes no argument, wherever the options are"
 }
 
 # After tong-image unpack (--image-volumes anonymous): its own anonymous

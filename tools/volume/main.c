@@ -54,7 +54,7 @@ cmd_create (const char *root, int argc, char **argv)
   int c;
   if (labels == NULL)
     return 1;
-  while ((c = getopt_long (argc, argv, "+l:", lo, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, "l:", lo, NULL)) != -1)
     if (c == 'l')
       labels[nl++] = optarg;
     else
@@ -149,7 +149,7 @@ cmd_ls (const char *root, int argc, char **argv)
   int c;
   if (labels == NULL || not_labels == NULL)
     return 1;
-  while ((c = getopt_long (argc, argv, "+qf:", lo, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, "qf:", lo, NULL)) != -1)
     if (c == 'q')
       quiet = true;
     else if (c == 'f')
@@ -252,7 +252,7 @@ cmd_rm (const char *root, int argc, char **argv)
   bool force = false;
   int c;
   static const struct option lo[] = { { "force", no_argument, NULL, 'f' }, { 0 } };
-  while ((c = getopt_long (argc, argv, "+f", lo, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, "f", lo, NULL)) != -1)
     if (c == 'f')
       force = true;
     else
@@ -292,7 +292,7 @@ cmd_prune (const char *root, int argc, char **argv)
   int c;
   if (labels == NULL || not_labels == NULL)
     return 1;
-  while ((c = getopt_long (argc, argv, "+aF:", lo, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, "aF:", lo, NULL)) != -1)
     if (c == 'a')
       all = true;
     else if (c == 'F')
@@ -350,7 +350,9 @@ cmd_attach (const char *root, int argc, char **argv)
   struct attach_opts o = { 0 };
   struct tong_err err = { 0 };
   int c;
-  while ((c = getopt_long (argc, argv, "+", lo, NULL)) != -1)
+  /* Options anywhere (`attach ./b data:/data --image-volumes`): a SPEC, a
+     BUNDLE or a volume name never starts with `-`.  */
+  while ((c = getopt_long (argc, argv, "", lo, NULL)) != -1)
     switch (c)
       {
       case OPT_CREATE:
@@ -424,7 +426,10 @@ main (int argc, char **argv)
   const char *cmd = argv[optind];
   argc -= optind;
   argv += optind;
-  optind = 1;
+  /* 0, not 1: glibc then starts afresh, forgetting the "+" (stop at the
+     command) of the parse above, so the command's options may follow its
+     arguments.  */
+  optind = 0;
   for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
     if (strcmp (cmd, cmds[i].name) == 0)
       return cmds[i].fn (root, argc, argv);
