@@ -455,6 +455,31 @@ t_publish_all() {
   assert_match "udp through it" "$OUT" '^reply=from=[0-9]+ hi$'
 }
 
+# -P from a createRuntime hook: the exposed ports come from the annotations
+# of the state on stdin.
+t_publish_all_hook() {
+  make_bundle "$B" "${HTTPD[@]}" || return
+  mkdir -p "$B/rootfs/www" && head -c 100000 /dev/urandom >"$B/rootfs/www/big.bin"
+  add_exposed || return
+  cfg "$B" '.hooks = {
+      createRuntime: [{path: $tp, args: ["tong-port", "publish", "--hook", "--state-dir", $sd, "-P"]}],
+      poststop: [{path: $tp, args: ["tong-port", "unpublish", "--hook", "--state-dir", $sd]}]}' \
+    --arg tp "$TP" --arg sd "$T/ports" || return
+  defer stop_proxies
+  tong_to "$T/ctr.out" create --bundle "$B" "$ID"
+  assert_ok "create runs tong-port publish --hook -P" || return
+  tong start "$ID"
+  tp ls --format json
+  assert_eq "both exposed ports published" \
+    "$(printf '%s' "$OUT" | jq -c '[.[] | "\(.containerPort)/\(.protocol)"] | sort')" '["5353/udp","8080/tcp"]'
+  local port
+  port=$(printf '%s' "$OUT" | jq -r '.[] | select(.containerPort == 8080) | .hostPort')
+  assert_true "reachable" wait_http "$port"
+  tong delete --force "$ID"
+  tp ls
+  assert_eq "nothing published after delete" "$OUT" ""
+}
+
 t_publish_all_ip() {
   PRE_CREATE=add_exposed start_ctr "${HTTPD[@]}" || return
   tp publish --root "$ROOT" -P --ip 127.0.0.2 "$ID"
@@ -527,6 +552,7 @@ run_test udp t_udp
 run_test netns_path t_netns_path
 run_test hooks t_hooks
 run_test publish_all t_publish_all
+run_test publish_all_hook t_publish_all_hook
 run_test publish_all_ip t_publish_all_ip
 run_test publish_all_none t_publish_all_none
 run_test errors t_errors

@@ -215,6 +215,8 @@ target_from_hook_stdin (struct port_target *t, struct tong_err *err)
     t->id = strdup (id->u.string);
   if (p && json_as_int64 (p, &pid, NULL) == 0)
     t->pid = (pid_t)pid;
+  /* The OCI state carries the config's annotations: --publish-all.  */
+  take_exposed (t, doc);
   json_free (doc);
   if (t->id == NULL)
     return tong_err_set (err, 0, "--hook: the state on stdin has no id");
