@@ -443,6 +443,56 @@ EOF
   assert_true "the layer is whole now" test -f "$s/blobs/sha256/${BASE_LAYER:7}"
 }
 
+# A pull in progress (stalled half-way through its layer by the fake
+# registry, in a network namespace of its own) does not hold up the others:
+# images, unpack and a pull of another image run beside it; rmi and prune
+# wait for it (they remove blobs) and then work.
+test_pull_beside() {
+  command -v unshare >/dev/null && command -v ip >/dev/null || { bail "tools" "unshare and ip needed"; return; }
+  local s=$T/store w=$T/fake
+  mkdir -p "$w"
+  local half=$(($(stat -c %s "$FIX/oci/blobs/sha256/${BASE_LAYER:7}") / 2))
+  make_fake_registry "$w" "$half"
+  cat >"$w/ns.sh" <<NS
+ip link set lo up || exit 1
+busybox nc -ll -p 5000 -e '$w/handler' & echo \$! >'$w/nc.pid'
+for i in \$(seq 50); do busybox nc -w 1 127.0.0.1 5000 </dev/null >/dev/null 2>&1 && break; sleep 0.1; done
+'$IMG' --root '$s' pull 127.0.0.1:5000/test/slow:v1 >'$w/pull.out' 2>&1 & echo \$! >'$w/pull.pid'
+wait \$(cat '$w/pull.pid')
+kill \$(cat '$w/nc.pid')
+NS
+  unshare -n bash "$w/ns.sh" >"$w/ns.log" 2>&1 </dev/null &
+  local ns=$!
+  defer "kill $ns; kill \$(cat '$w/nc.pid') \$(cat '$w/stall.pid'); kill -9 \$(cat '$w/pull.pid')"
+  local i got=0
+  for ((i = 0; i < 300; i++)); do
+    got=$(find "$s/ingest" -type f -size +$((half / 1024 - 1))k 2>/dev/null | wc -l)
+    [ "$got" -ge 1 ] && [ -s "$w/stall.pid" ] && break
+    sleep 0.05
+  done
+  assert_eq "a pull is stalled half-way" "$got" 1 || { cat "$w/ns.log" "$w/pull.out" >&2; return; }
+  # zstd:v1 has layers of its own (the same tree, recompressed).
+  sh_run "$IMG" --root "$s" pull "$REG/test/zstd:v1"
+  assert_ok "another pull runs beside it" || return
+  sh_run "$IMG" --root "$s" images --format json
+  assert_ok "images runs beside it"
+  assert_eq "and lists the image just pulled, not the stalled one" \
+    "$(printf '%s' "$OUT" | jq -c '[.[].name]')" "[\"$REG/test/zstd:v1\"]"
+  sh_run "$IMG" --root "$s" unpack "$REG/test/zstd:v1" "$B"
+  assert_ok "unpack runs beside it"
+  assert_true "the stalled pull still runs" kill -0 "$(cat "$w/pull.pid")"
+  kill -9 "$(cat "$w/pull.pid")"
+  wait "$ns"
+  kill "$(cat "$w/stall.pid")" 2>/dev/null
+  sh_run "$IMG" --root "$s" rmi "$REG/test/zstd:v1"
+  assert_ok "rmi once it is gone"
+  sh_run "$IMG" --root "$s" prune
+  assert_ok "prune"
+  assert_eq "nothing left in blobs/" "$(ls -A "$s/blobs/sha256" | wc -l)" 0
+  assert_eq "nor in ingest/ (the killed pull's download and lock)" "$(ls -A "$s/ingest" | wc -l)" 0
+  assert_eq "index.json is empty" "$(jq '.manifests | length' "$s/index.json")" 0
+}
+
 # ---- registry behaviour a real registry will not show: a fake one ----------------
 
 # The handler busybox nc runs per connection (paths from the environment).
@@ -741,6 +791,7 @@ run_test volumes test_volumes
 run_test concurrent test_concurrent
 run_test escapes test_escapes
 run_test killed_pull test_killed_pull
+run_test pull_beside test_pull_beside
 run_test fake_registry test_fake_registry
 run_test tty_progress test_tty_progress
 run_test insecure test_insecure
