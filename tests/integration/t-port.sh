@@ -179,6 +179,34 @@ t_inside_address() {
   assert_fails "--container-ip is refused outside publish"
 }
 
+# 0.0.0.0 when asked, and only then: in a network namespace of the test's
+# own (its loopback only), so "any address" reaches nothing else.
+t_any_address() {
+  command -v unshare >/dev/null || { bail "tools" "unshare needed"; return; }
+  start_ctr "${HTTPD[@]}" || return
+  cat >"$T/ns.sh" <<NS
+ip link set lo up || exit 1
+export TONG_PORT_STATE_DIR='$T/ports'
+'$TP' publish --pid $CPID 0.0.0.0:0:8080 >'$T/any.pub' 2>&1 || exit 1
+port=\$(sed -n 's/^0\.0\.0\.0:\([0-9]*\)->.*/\1/p' '$T/any.pub')
+for i in \$(seq 100); do
+  curl -sf --max-time 10 "http://127.0.0.1:\$port/big.bin" | sha256sum | cut -d' ' -f1 >'$T/any.sum'
+  [ "\$(cat '$T/any.sum')" = '$(sha256sum <"$T/big.bin" | cut -d' ' -f1)' ] && break
+  sleep 0.1
+done
+'$TP' ls --format json >'$T/any.ls'
+'$TP' unpublish --pid $CPID >'$T/any.unpub' 2>&1
+echo \$? >'$T/any.rc'
+NS
+  timeout -k 5 120 unshare -n bash "$T/ns.sh" >"$T/ns.log" 2>&1 </dev/null
+  assert_match "publish 0.0.0.0:0:8080 prints the address asked for" "$(cat "$T/any.pub" 2>&1)" '^0\.0\.0\.0:[0-9]+->8080/tcp$'
+  assert_eq "reached through it" "$(cat "$T/any.sum" 2>&1)" "$(sha256sum <"$T/big.bin" | cut -d' ' -f1)"
+  assert_eq "ls: hostIp 0.0.0.0" "$(jq -r '.[0].hostIp' "$T/any.ls" 2>&1)" 0.0.0.0
+  assert_eq "unpublished" "$(cat "$T/any.rc" 2>&1)" 0
+  tp ls
+  assert_eq "nothing left" "$OUT" ""
+}
+
 t_concurrent() {
   start_ctr "${HTTPD[@]}" || return
   tp publish --root "$ROOT" "$ID" 0:8080
@@ -540,6 +568,7 @@ t_errors() {
 run_test http t_http
 run_test ipv6 t_ipv6
 run_test inside_address t_inside_address
+run_test any_address t_any_address
 run_test concurrent t_concurrent
 run_test half_close t_half_close
 run_test inherited_fds t_inherited_fds
