@@ -256,6 +256,11 @@ t_from_binds() {
     "[[\"$B/volumes/img1\",[\"bind\",\"rslave\",\"rw\"]]]"
   assert_eq "the runtime's own mounts are not copied twice" \
     "$(jq '[.mounts[] | select(.destination == "/proc")] | length' "$T/b2/config.json")" 1
+  # A rootless bundle binds the host's /sys: not taken over a bundle's sysfs.
+  cfg "$B" '.mounts |= map(if .destination == "/sys" then {destination: "/sys", type: "none", source: "/sys", options: ["rbind", "nosuid", "noexec", "nodev", "ro"]} else . end)' || return
+  tv attach --from "$B" "$T/b2"
+  assert_eq "the bundle's own sysfs stays" \
+    "$(jq -c '[.mounts[] | select(.destination == "/sys") | .type]' "$T/b2/config.json")" '["sysfs"]'
   tong run --bundle "$T/b2" "$ID"
   assert_contains "the second container reads the host bind" "$OUT" from-host
   assert_contains "and the other bundle's relative bind" "$OUT" from-bundle

@@ -408,11 +408,14 @@ dest_taken (const struct vspec *specs, size_t n, const char *dest)
 
 /* Docker's --volumes-from: the other bundle's volumes and bind mounts, with
    their modes (or all :ro / :rw).  A mount the SPECs name wins, as -v wins
-   over --volumes-from in Docker.  */
+   over --volumes-from in Docker, and so does one of the bundle's own that is
+   not a bind (its /sys or /proc: a rootless bundle binds the host's /sys,
+   which is not the other container's data).  */
 static int
-add_from (struct vol_store *s, const char *from, struct vspec **specs, size_t *n,
-          struct tong_err *err)
+add_from (struct vol_store *s, const char *from, const struct json_value *doc_self,
+          struct vspec **specs, size_t *n, struct tong_err *err)
 {
+  const struct json_value *own = json_get (doc_self, "mounts");
   cleanup_free char *other = strdup (from);
   if (other == NULL)
     return tong_err_set (err, ENOMEM, "--from");
@@ -447,6 +450,9 @@ add_from (struct vol_store *s, const char *from, struct vspec **specs, size_t *n
           break;
         }
       if (src == NULL || dest_taken (*specs, n_explicit, dest))
+        continue;
+      ssize_t mine = own && own->type == JSON_ARRAY ? find_mount (own, dest) : -1;
+      if (mine >= 0 && !mount_is_bind (own->u.array.items[mine]))
         continue;
       struct vspec *nv = realloc (*specs, (*n + 1) * sizeof **specs);
       if (nv == NULL)
@@ -590,7 +596,7 @@ volume_attach (struct vol_store *s, const char *bundle_arg, char **args, size_t 
   for (size_t i = 0; i < n_args; i++, n++)
     if (vspec_parse (args[i], &specs[n], err) < 0)
       goto out;
-  if (o->from && add_from (s, o->from, &specs, &n, err) < 0)
+  if (o->from && add_from (s, o->from, doc, &specs, &n, err) < 0)
     goto out;
   if (o->image_volumes && add_image_volumes (bundle, doc, &specs, &n, err) < 0)
     goto out;
