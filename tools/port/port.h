@@ -71,6 +71,11 @@ struct proxy_conf
   const char *netns_path; /* re-checked every second when set */
   unsigned container_port;
   bool udp;
+  /* Where the inside connections go: INSIDE_IP when given, else the
+     loopback of the host address's family (127.0.0.1 or ::1), and for TCP
+     the other loopback when that one refuses.  */
+  const char *inside_ip;
+  bool host_v6;
   unsigned udp_timeout; /* seconds */
   int sigfd;
 };

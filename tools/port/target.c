@@ -181,8 +181,7 @@ exposed_specs (const char *annotation, const char *host_ip, char ***out, struct 
       while (len && p[0] == ' ')
         p++, len--;
       if (len == 0 || p[0] < '0' || p[0] > '9'
-          || asprintf (&v[n], "%s%s%s:0:%.*s", v6 ? "[" : "", host_ip, v6 ? "]" : "", (int) len,
-                       p)
+          || asprintf (&v[n], "%s%s%s:0:%.*s", v6 ? "[" : "", host_ip, v6 ? "]" : "", (int)len, p)
                  < 0)
         {
           for (size_t k = 0; k < n; k++)
@@ -197,7 +196,7 @@ exposed_specs (const char *annotation, const char *host_ip, char ***out, struct 
         p++;
     }
   *out = v;
-  return (int) n;
+  return (int)n;
 }
 
 int
@@ -216,6 +215,8 @@ target_from_hook_stdin (struct port_target *t, struct tong_err *err)
     t->id = strdup (id->u.string);
   if (p && json_as_int64 (p, &pid, NULL) == 0)
     t->pid = (pid_t)pid;
+  /* The OCI state carries the config's annotations: --publish-all.  */
+  take_exposed (t, doc);
   json_free (doc);
   if (t->id == NULL)
     return tong_err_set (err, 0, "--hook: the state on stdin has no id");
