@@ -192,7 +192,7 @@ record_alive (const struct record *r)
 {
   unsigned long long st;
   char letter;
-  return proc_start_time (r->pid, &st, &letter) == 0 && st == r->start && letter != 'Z'
+  return proc_stat (r->pid, &st, &letter) == 0 && st == r->start && letter != 'Z'
          && letter != 'X';
 }
 
@@ -348,7 +348,7 @@ daemon_main (const struct opts *o, struct port_spec *s, int listenfd, int netns_
      bind mount of --netns PATH, which then could not be unmounted.  */
   close (netns_fd);
   unsigned long long start = 0;
-  if (proc_start_time (getpid (), &start, NULL) < 0)
+  if (proc_stat (getpid (), &start, NULL) < 0)
     daemon_fail (ready, "read /proc/self/stat%s: %s", "");
   struct tong_err err = { 0 };
   cleanup_close int dirfd = state_dir_open (o, true, &err);

@@ -57,7 +57,6 @@ int target_from_hook_stdin (struct port_target *t, struct tong_err *err);
 int target_from_container (struct port_target *t, struct tong_err *err);
 /* Open the target's network namespace (and a pidfd, -1 with --netns).  */
 int target_open (struct port_target *t, int *netns_fd, int *pidfd, struct tong_err *err);
-int proc_start_time (pid_t pid, unsigned long long *start, char *state);
 
 /* proxy.c: the daemon's loops.  They return when the target is gone or on
    SIGTERM/SIGINT; LISTENFD was bound in the caller's namespace and the
