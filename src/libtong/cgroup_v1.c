@@ -277,6 +277,28 @@ memory_limit_error (const char *dir, const char *field, int64_t limit, struct to
                        field, limit, usage, peak);
 }
 
+/* Write a memory or memsw limit.  EBUSY can mean no more than the per-CPU
+   charge stock (64 pages a CPU, charged ahead of use): the kernel drains it
+   asynchronously, finds nothing to reclaim and gives up, while the real
+   usage of a container that has not started is far below 512 KiB.  Retry
+   for a while (about 50 ms) before reporting it.  */
+static int
+write_limit (const char *dir, const char *file, int64_t v, struct tong_err *err)
+{
+  struct tong_err e = { 0 };
+  for (int i = 0;; i++)
+    {
+      if (cg_writef (dir, file, &e, "%" PRId64, v) == 0)
+        return 0;
+      if (e.errnum != EBUSY || i >= 25)
+        break;
+      usleep (2000);
+    }
+  if (err)
+    *err = e;
+  return -1;
+}
+
 static int
 set_memory (struct tong_cgroup *cg, const struct cg_resources *r, bool update,
             struct tong_err *err)
@@ -317,7 +339,7 @@ set_memory (struct tong_cgroup *cg, const struct cg_resources *r, bool update,
     return -1;
   if (r->memory.limit.set)
     {
-      if (cg_writef (d, "memory.limit_in_bytes", err, "%" PRId64, r->memory.limit.v) < 0)
+      if (write_limit (d, "memory.limit_in_bytes", r->memory.limit.v, err) < 0)
         {
           if (err && err->errnum == EBUSY)
             return memory_limit_error (d, "memory.limit", r->memory.limit.v, err);
@@ -325,12 +347,11 @@ set_memory (struct tong_cgroup *cg, const struct cg_resources *r, bool update,
         }
     }
   if (r->memory.swap.set && !swap_first
-      && put (d, "memory.memsw.limit_in_bytes", "memory.swap", err, "%" PRId64, r->memory.swap.v)
-             < 0)
+      && write_limit (d, "memory.memsw.limit_in_bytes", r->memory.swap.v, err) < 0)
     {
       if (err && err->errnum == EBUSY)
         return memory_limit_error (d, "memory.swap", r->memory.swap.v, err);
-      return -1;
+      return tong_err_wrap (err, "linux.resources.memory.swap");
     }
   if (r->memory.reservation.set
       && put (d, "memory.soft_limit_in_bytes", "memory.reservation", err, "%" PRId64,
