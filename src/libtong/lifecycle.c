@@ -662,28 +662,43 @@ tong_start (struct tong_ctx *ctx, const char *id, struct tong_err *err)
   return ret;
 }
 
+static void
+run_poststop (const struct oci_config *c, struct tong_state *st)
+{
+  if (c->n_hooks[OCI_HOOK_POSTSTOP])
+    {
+      st->status = TONG_STATUS_STOPPED;
+      cleanup_free char *sj = state_to_json (st, false);
+      hooks_run_warn (c, OCI_HOOK_POSTSTOP, sj);
+    }
+}
+
+static int destroy_stopped (struct tong_ctx *ctx, struct tong_state *st, struct tong_err *err);
+
 /* Remove a stopped container: poststop hooks, state dir.  */
 int
 lifecycle_destroy (struct tong_ctx *ctx, int dirfd, struct tong_state *st, struct tong_err *err)
 {
   struct oci_config *c = NULL;
   struct tong_err cerr = { 0 };
+  (void) dirfd;
   if (load_bundle_config (st, &c, &cerr) == 0)
     {
-      if (c->n_hooks[OCI_HOOK_POSTSTOP])
-        {
-          st->status = TONG_STATUS_STOPPED;
-          cleanup_free char *sj = state_to_json (st, false);
-          hooks_run_warn (c, OCI_HOOK_POSTSTOP, sj);
-        }
+      run_poststop (c, st);
       oci_config_free (c);
     }
   else
     tong_debug ("delete: cannot read the bundle's config, poststop hooks skipped: %s", cerr.msg);
+  return destroy_stopped (ctx, st, err);
+}
+
+/* The cgroup and the state dir of a stopped container.  */
+static int
+destroy_stopped (struct tong_ctx *ctx, struct tong_state *st, struct tong_err *err)
+{
   cleanup_close int rootfd = state_root_open (ctx->root, false, err);
   if (rootfd < 0)
     return -1;
-  (void) dirfd;
   struct tong_cgroup cg;
   if (st->cgroup_path && cgroup_open (&cg, st->cgroup_path, NULL) == 0)
     {
@@ -864,7 +879,9 @@ tong_run (struct tong_ctx *ctx, const struct tong_create_opts *o, int *exit_code
           waitpid (cr.pid, NULL, 0);
         }
       cr.state.status = TONG_STATUS_STOPPED;
-      if (lifecycle_destroy (ctx, cr.dirfd, &cr.state, &derr) < 0 && ret == 0)
+      /* The config is at hand: not read and parsed again for the hooks.  */
+      run_poststop (cr.config, &cr.state);
+      if (destroy_stopped (ctx, &cr.state, &derr) < 0 && ret == 0)
         {
           *err = derr;
           ret = -1;
