@@ -49,6 +49,17 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 echo "install-deps: installing ${missing[*]}"
+# Package scripts must start no daemon (docker.io's postinst runs
+# `invoke-rc.d docker start`, a dockerd with iptables rules and a bridge on
+# the host): without a policy-rc.d, one that denies every start is put in
+# place for the install and removed after it.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  trap '$SUDO rm -f "$policy"' EXIT
+  printf '#!/bin/sh\n# install-deps.sh: no service starts during the install\nexit 101\n' |
+    $SUDO tee "$policy" >/dev/null
+  $SUDO chmod 0755 "$policy"
+fi
 $SUDO apt-get update -q </dev/null
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
   -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}" </dev/null

@@ -206,21 +206,28 @@ caps_apply (const struct oci_capabilities *caps, struct tong_err *err)
         return 0;
       return tong_err_set (err, errno, "process.capabilities.ambient: clear");
     }
+  /* The kernel requires an ambient capability permitted and inheritable;
+     the others are skipped with one warning naming them all (buildah asks
+     for every capability ambient and none inheritable on each RUN).  */
+  char skipped[1024] = "";
+  size_t len = 0;
   for (int c = 0; c <= last; c++)
     {
       if (!(caps->ambient & (1ULL << c)))
         continue;
       cap_label (c, label, sizeof label);
-      /* The kernel requires it permitted and inheritable; runc warns too.  */
       if (!(caps->permitted & caps->inheritable & (1ULL << c)))
         {
-          tong_warn ("process.capabilities.ambient: %s is not both permitted and inheritable, "
-                     "skipped",
-                     label);
+          int n = snprintf (skipped + len, sizeof skipped - len, "%s%s", len ? " " : "", label);
+          if (n > 0 && (size_t)n < sizeof skipped - len)
+            len += (size_t)n;
           continue;
         }
       if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
         return tong_err_set (err, errno, "process.capabilities.ambient: raise %s", label);
     }
+  if (len > 0)
+    tong_warn ("process.capabilities.ambient: not both permitted and inheritable, skipped: %s",
+               skipped);
   return 0;
 }

@@ -1,6 +1,7 @@
 /* The container's cgroup: host mode, where the cgroup is, the driver
    dispatch, and the file helpers the drivers share.  */
 #include "cgroup.h"
+#include "cgroup_v2.h"
 #include "cleanup.h"
 #include "fileutil.h"
 #include "log.h"
@@ -494,6 +495,17 @@ cgroup_open (struct tong_cgroup *cg, const char *state_path, struct tong_err *er
 }
 
 /* Dispatch.  */
+
+extern int cg_v1_check (const struct tong_cgroup *cg, const struct cg_resources *r,
+                        struct tong_err *err);
+
+int
+cgroup_check (const struct tong_cgroup *cg, const struct cg_resources *r, struct tong_err *err)
+{
+  if (cg->mode == CG_MODE_V2)
+    return cg_v2_check (r, err);
+  return cg_v1_check (cg, r, err);
+}
 
 int
 cgroup_create (struct tong_cgroup *cg, const struct cg_resources *r, struct tong_err *err)

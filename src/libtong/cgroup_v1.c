@@ -623,6 +623,49 @@ set_misc (struct tong_cgroup *cg, const struct cg_resources *r,
   return 0;
 }
 
+/* Refuse before anything exists what no mounted controller can apply.  */
+int
+cg_v1_check (const struct tong_cgroup *cg, const struct cg_resources *r, struct tong_err *err)
+{
+  const struct cg_resources z = { 0 };
+  bool cpu = r->cpu.shares.set || r->cpu.quota.set || r->cpu.period.set || r->cpu.burst.set
+             || r->cpu.realtime_period.set || r->cpu.realtime_runtime.set || r->cpu.idle.set;
+  bool blkio = r->blkio.weight.set || r->blkio.leaf_weight.set || r->blkio.n_weight_device;
+  for (int k = 0; k < CG_THROTTLE_COUNT; k++)
+    blkio = blkio || r->blkio.n_throttle[k];
+  const struct
+  {
+    bool want;
+    int ctrl;
+    const char *field;
+  } need_list[] = {
+    { memcmp (&r->memory, &z.memory, sizeof z.memory) != 0, V1_MEMORY, "memory" },
+    { cpu, V1_CPU, "cpu" },
+    { r->cpu.cpus != NULL, V1_CPUSET, "cpu.cpus" },
+    { r->cpu.mems != NULL, V1_CPUSET, "cpu.mems" },
+    { r->pids_limit.set && r->pids_limit.v != 0, V1_PIDS, "pids" },
+    { blkio, V1_BLKIO, "blockIO" },
+    { r->network.class_id.set, V1_NET_CLS, "network.classID" },
+    { r->network.n_priorities > 0, V1_NET_PRIO, "network.priorities" },
+    { r->has_devices, V1_DEVICES, "devices" },
+  };
+  for (size_t i = 0; i < sizeof need_list / sizeof need_list[0]; i++)
+    if (need_list[i].want && DIR_OF (cg, need_list[i].ctrl) == NULL)
+      return tong_err_set (err, 0, "linux.resources.%s: the %s cgroup controller is not mounted",
+                           need_list[i].field, v1_names[need_list[i].ctrl]);
+  if (r->n_rdma && DIR_OF (cg, V1_RDMA) == NULL)
+    return tong_err_set (err, 0, "linux.resources.rdma.%s: the rdma cgroup controller is not mounted",
+                         r->rdma[0].device);
+  if (r->n_unified && cg->mode != CG_MODE_HYBRID)
+    return tong_err_set (err, 0, "linux.resources.unified: needs cgroup v2 (this host is %s)",
+                         cgroup_mode_name (cg->mode));
+  if (r->n_hugepages && DIR_OF (cg, V1_HUGETLB) == NULL && cg->mode != CG_MODE_HYBRID)
+    return tong_err_set (err, 0,
+                         "linux.resources.hugepageLimits: the hugetlb cgroup controller is not "
+                         "mounted");
+  return 0;
+}
+
 static int
 v1_set (struct tong_cgroup *cg, const struct cg_resources *r,
         const struct cg_device_rule *devices, size_t n_devices, bool update,

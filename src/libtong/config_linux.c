@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
+#include <sys/stat.h>
 #include "cleanup.h"
 
 #ifndef CLONE_NEWTIME
@@ -181,11 +182,18 @@ parse_devices (struct oci_linux *l, const struct json_value *lv, struct tong_err
       if (cfg_check_abs (fp, d->path, err) < 0
           || cfg_get_i64 (item, ip, "major", false, 0, UINT32_MAX, &d->major, &has_major, err) < 0
           || cfg_get_i64 (item, ip, "minor", false, 0, UINT32_MAX, &d->minor, &has_minor, err) < 0
-          || cfg_get_u64 (item, ip, "fileMode", false, 07777, &mode, &d->has_file_mode, err) < 0
+          || cfg_get_u64 (item, ip, "fileMode", false, 0177777, &mode, &d->has_file_mode, err) < 0
           || cfg_get_u32 (item, ip, "uid", false, &d->uid, &d->has_uid, err) < 0
           || cfg_get_u32 (item, ip, "gid", false, &d->gid, &d->has_gid, err) < 0)
         return -1;
-      d->file_mode = (uint32_t)mode;
+      /* podman passes the device node's whole st_mode (020666 for a
+         character device): its file type bits, when present, must agree
+         with the type; only the permission bits are used.  */
+      if ((mode & S_IFMT) != 0
+          && (mode & S_IFMT) != (d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR))
+        return tong_err_set (err, 0, "%s.fileMode: 0%llo is not a mode for a device of type %c", ip,
+                             (unsigned long long)mode, d->type);
+      d->file_mode = (uint32_t)(mode & 07777);
       if (d->type != 'p' && (!has_major || !has_minor))
         return tong_err_set (err, 0, "%s.%s: required for a device of type %c", ip,
                              has_major ? "minor" : "major", d->type);
@@ -912,6 +920,18 @@ oci_linux_check (const struct oci_config *c, struct tong_err *err)
   for (size_t i = 0; i < l->n_sysctl; i++)
     if (check_sysctl (c, l->sysctl[i].key, err) < 0)
       return -1;
+  /* Without a mount namespace of its own these would change the runtime's
+     mounts, "/" included (runc refuses masks and read-only paths too).  */
+  if (oci_config_ns (c, OCI_NS_MOUNT) == NULL)
+    {
+      const char *f = l->n_masked_paths                                 ? "linux.maskedPaths"
+                      : l->n_readonly_paths                             ? "linux.readonlyPaths"
+                      : l->rootfs_propagation && *l->rootfs_propagation ? "linux.rootfsPropagation"
+                      : c->root_readonly                                ? "root.readonly"
+                                                                        : NULL;
+      if (f)
+        return tong_err_set (err, 0, "%s: needs a \"mount\" entry in linux.namespaces", f);
+    }
   return 0;
 }
 

@@ -198,9 +198,7 @@ tong_exec (struct tong_ctx *ctx, const struct tong_exec_opts *o, int *exit_code,
       tong_err_set (err, 0, "cannot exec in a %s container", tong_status_name (st.status));
       goto out;
     }
-  char path[PATH_MAX];
-  snprintf (path, sizeof path, "%s/config.json", st.bundle);
-  if (oci_config_load (path, &c, err) < 0)
+  if (state_load_config (dirfd, st.bundle, &c, err) < 0)
     goto out;
   if (o->process_file)
     {
@@ -237,6 +235,7 @@ tong_exec (struct tong_ctx *ctx, const struct tong_exec_opts *o, int *exit_code,
   struct init_ctx ic = {
     .config = c,
     .process = &proc,
+    .rootfs = oci_config_ns (c, OCI_NS_MOUNT) ? NULL : st.rootfs,
     .sync_sock = socks[1],
     .parent_sock = socks[0],
     .console_sock = console,

@@ -134,6 +134,22 @@ timing (const char *phase, unsigned long long *t)
   *t = now;
 }
 
+static int
+apply_mounts (struct init_ctx *ctx, struct tong_err *err)
+{
+  const struct oci_config *c = ctx->config;
+  cleanup_close int rootfd = open (ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return tong_err_set (err, errno, "open rootfs `%s`", ctx->rootfs);
+  struct mounts_ctx mc = { .config = c,
+                           .rootfs = ctx->rootfs,
+                           .rootfd = rootfd,
+                           .in_userns = ns_has_userns (c),
+                           .mount_label = c->linux_.mount_label,
+                           .idmap_fds = ctx->idmap_fds };
+  return mounts_apply (&mc, err);
+}
+
 /* Building a new container: namespaces, mounts, root switch.  */
 static int
 build_container (struct init_ctx *ctx, char *state_json, size_t state_len, int *master,
@@ -144,22 +160,14 @@ build_container (struct init_ctx *ctx, char *state_json, size_t state_len, int *
   bool has_mntns = oci_config_ns (c, OCI_NS_MOUNT) != NULL;
   if (oci_config_ns (c, OCI_NS_UTS) && set_hostname (c, err) < 0)
     return -1;
-  if (has_mntns)
-    {
-      if (rootfs_prepare (c, ctx->rootfs, err) < 0)
-        return -1;
-      cleanup_close int rootfd = open (ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-      if (rootfd < 0)
-        return tong_err_set (err, errno, "open rootfs `%s`", ctx->rootfs);
-      struct mounts_ctx mc = { .config = c,
-                               .rootfs = ctx->rootfs,
-                               .rootfd = rootfd,
-                               .in_userns = ns_has_userns (c),
-                               .mount_label = c->linux_.mount_label };
-      if (mounts_apply (&mc, err) < 0)
-        return -1;
-      timing ("mounts", &t);
-    }
+  const struct oci_namespace *netns = oci_config_ns (c, OCI_NS_NETWORK);
+  if (netns && netns->path == NULL && ns_loopback_up (err) < 0)
+    return -1;
+  /* Without a mount namespace the mounts land in the runtime's, as
+     config-linux.md says; delete removes them (hostmounts.h).  */
+  if ((has_mntns && rootfs_prepare (c, ctx->rootfs, err) < 0) || apply_mounts (ctx, err) < 0)
+    return -1;
+  timing ("mounts", &t);
   if (apply_sysctls (c, err) < 0)
     return -1;
 
@@ -191,23 +199,20 @@ build_container (struct init_ctx *ctx, char *state_json, size_t state_len, int *
   /* Through the host's /proc, still reachable here.  */
   if (process_apply_oom_score_adj (ctx->process, err) < 0)
     return -1;
-  if (has_mntns)
-    {
-      if (rootfs_pivot (ctx->rootfs, ctx->no_pivot, err) < 0)
-        return -1;
-      timing ("pivot", &t);
-    }
+  if (has_mntns ? rootfs_pivot (ctx->rootfs, ctx->no_pivot, err) < 0
+                : rootfs_chroot (ctx->rootfs, err) < 0)
+    return -1;
+  timing ("root switch", &t);
   if (ctx->process->terminal)
     {
       *master = terminal_setup (ctx->process, true, err);
       if (*master < 0)
         return -1;
     }
-  if (has_mntns)
-    {
-      if (mounts_mask_and_readonly (c, err) < 0 || rootfs_finalize (c, err) < 0)
-        return -1;
-    }
+  /* Without a mount namespace the config check refused what these would do
+     to the runtime's own mounts (masks, root.readonly, propagation).  */
+  if (mounts_mask_and_readonly (c, err) < 0 || rootfs_finalize (c, err) < 0)
+    return -1;
   return 0;
 }
 
@@ -263,6 +268,44 @@ wait_for_start (struct init_ctx *ctx, struct tong_err *err)
   return conn;
 }
 
+static int
+wait_first_go (struct init_ctx *ctx, struct tong_err *err)
+{
+  struct sync_msg *m = malloc (sizeof *m);
+  if (m == NULL)
+    return tong_err_set (err, ENOMEM, "sync");
+  for (;;)
+    {
+      int fd = -1;
+      if (sync_recv (ctx->sync_sock, m, &fd, err) < 0)
+        break;
+      if (m->type == SYNC_GO)
+        {
+          free (m);
+          return 0;
+        }
+      size_t n = ctx->config->n_mounts;
+      size_t idx = (size_t) strtoul (m->msg, NULL, 10);
+      if (m->type != SYNC_MOUNT_FD || fd < 0 || idx >= n)
+        {
+          tong_err_set (err, EPROTO, "unexpected message %u before the first go", m->type);
+          break;
+        }
+      if (ctx->idmap_fds == NULL)
+        {
+          int *v = malloc (n * sizeof *v);
+          if (v == NULL)
+            break;
+          for (size_t i = 0; i < n; i++)
+            v[i] = -1;
+          ctx->idmap_fds = v;
+        }
+      ctx->idmap_fds[idx] = fd;
+    }
+  free (m);
+  return -1;
+}
+
 int
 init_child (struct init_ctx *ctx)
 {
@@ -274,8 +317,9 @@ init_child (struct init_ctx *ctx)
   close (ctx->parent_sock);
   if (ctx->state_dirfd >= 0)
     close (ctx->state_dirfd);
-  /* The parent first puts us in the cgroup and writes the id maps.  */
-  if (sync_expect (ctx->sync_sock, SYNC_GO, NULL, &err) < 0)
+  /* The parent first puts us in the cgroup and writes the id maps, and
+     sends the idmapped mounts it made for us.  */
+  if (wait_first_go (ctx, &err) < 0)
     _exit (1);
   if (ctx->new_userns)
     {
@@ -343,6 +387,10 @@ init_child (struct init_ctx *ctx)
     }
   else
     {
+      /* Joining the mount namespace switched the root; without one, the
+         container's root is the chroot create made.  */
+      if (ctx->rootfs && rootfs_chroot (ctx->rootfs, &err) < 0)
+        fail (ctx, &err);
       if (lsm_set_exec_labels (p->apparmor_profile, p->selinux_label, &err) < 0)
         fail (ctx, &err);
       if (p->terminal && (master = terminal_setup (p, false, &err)) < 0)

@@ -12,7 +12,8 @@ struct init_ctx
 {
   const struct oci_config *config;
   const struct oci_process *process; /* config->process, or exec's process.  */
-  const char *rootfs;                /* absolute host path.  */
+  const char *rootfs;                /* absolute host path; for exec only
+                                        without a mount namespace.  */
   int sync_sock;                     /* the child's end.  */
   int parent_sock;                   /* the parent's end, closed by the child.  */
   int ns_fds[OCI_NS_COUNT];          /* namespaces to join (-1: none).  */
@@ -26,6 +27,7 @@ struct init_ctx
   const struct tong_seccomp_prog *seccomp;
   bool is_exec;                      /* tong exec: join, don't build.  */
   bool new_userns;                   /* wait for the id maps, then become root.  */
+  int *idmap_fds;                    /* the child's: SYNC_MOUNT_FD trees by mount index.  */
 };
 
 /* Never returns: ends in execve or _exit.  */

@@ -5,8 +5,10 @@
 #include "config.h"
 #include "fileutil.h"
 #include "hooks.h"
+#include "hostmounts.h"
 #include "init.h"
 #include "lifecycle.h"
+#include "mounts.h"
 #include "log.h"
 #include "ns.h"
 #include "seccomp.h"
@@ -276,8 +278,12 @@ do_create (struct tong_ctx *ctx, const struct tong_create_opts *o, bool for_run,
     return tong_err_set (err, errno, "chdir to the bundle `%s`", bundle);
   char cfgpath[PATH_MAX];
   snprintf (cfgpath, sizeof cfgpath, "%s/config.json", bundle);
-  if (oci_config_load (cfgpath, &cr->config, err) < 0)
+  cleanup_free char *cfgtext = NULL;
+  size_t cfglen;
+  if (read_file (cfgpath, &cfgtext, &cfglen, err) < 0)
     return -1;
+  if (oci_config_parse (cfgtext, cfglen, &cr->config, err) < 0)
+    return tong_err_wrap (err, "%s", cfgpath);
   struct oci_config *c = cr->config;
   if (!c->has_process)
     return tong_err_set (err, 0, "process: required to create a container");
@@ -287,7 +293,8 @@ do_create (struct tong_ctx *ctx, const struct tong_create_opts *o, bool for_run,
   if (resolve_rootfs (bundle, c, &rootfs, err) < 0)
     return -1;
   if (cg_resources_parse (c->linux_.resources, "linux.resources", &cr->res, err) < 0
-      || cgroup_init (&cr->cg, c->linux_.cgroups_path, o->id, ctx->systemd_cgroup, err) < 0)
+      || cgroup_init (&cr->cg, c->linux_.cgroups_path, o->id, ctx->systemd_cgroup, err) < 0
+      || cgroup_check (&cr->cg, &cr->res, err) < 0)
     return -1;
   struct tong_seccomp_prog *sc = NULL;
   if (c->linux_.seccomp && seccomp_compile (c->linux_.seccomp, &sc, err) < 0)
@@ -314,10 +321,13 @@ do_create (struct tong_ctx *ctx, const struct tong_create_opts *o, bool for_run,
   int socks[2] = { -1, -1 };
   int console = -1, listen_fd = -1;
   int saved_ns[2] = { -1, -1 };
+  bool host_mounts = oci_config_ns (c, OCI_NS_MOUNT) == NULL;
+  struct hostmounts before = { 0 };
+  bool snapped = false;
   char statedir[PATH_MAX];
   lifecycle_state_path (ctx, o->id, statedir, sizeof statedir);
 
-  if (state_lock (dirfd, true, err) < 0)
+  if (state_lock (dirfd, true, err) < 0 || state_save_config (dirfd, cfgtext, cfglen, err) < 0)
     goto out;
   if ((listen_fd = make_exec_listener (dirfd, statedir, err)) < 0)
     goto out;
@@ -370,6 +380,9 @@ do_create (struct tong_ctx *ctx, const struct tong_create_opts *o, bool for_run,
       tong_err_set (err, errno, "socketpair");
       goto out;
     }
+  if (host_mounts && hostmounts_snapshot (rootfs, &before, err) < 0)
+    goto out;
+  snapped = host_mounts;
 
   struct init_ctx ic = {
     .config = c,
@@ -422,6 +435,9 @@ do_create (struct tong_ctx *ctx, const struct tong_create_opts *o, bool for_run,
     goto out;
   if (ic.new_userns && ns_write_id_maps (pid, c, err) < 0)
     goto out;
+  /* Only the host can idmap a host filesystem for a new user namespace.  */
+  if (ic.new_userns && mounts_prepare_idmapped (c, pid, socks[0], err) < 0)
+    goto out;
   timing_log ("id maps", &t);
   if (sync_send (socks[0], SYNC_GO, -1, err) < 0)
     goto out;
@@ -462,9 +478,14 @@ do_create (struct tong_ctx *ctx, const struct tong_create_opts *o, bool for_run,
         }
       if (m->type == SYNC_HOOKS_CREATE_RUNTIME)
         {
-          /* The state hooks see: annotations included, status "creating".  */
+          /* The state hooks see: annotations included, status "created":
+             runtime.md's lifecycle runs these hooks (steps 3-5) after the
+             environment is created (step 2), and "created" is the status
+             after step 2.  `state` says "creating" until create returns.  */
           cr->state.annotations = c->annotations;
+          cr->state.status = TONG_STATUS_CREATED;
           cleanup_free char *sj = state_to_json (&cr->state, false);
+          cr->state.status = TONG_STATUS_CREATING;
           cr->state.annotations = NULL;
           if (hooks_run (c, OCI_HOOK_PRESTART, sj, err) < 0
               || hooks_run (c, OCI_HOOK_CREATE_RUNTIME, sj, err) < 0)
@@ -522,6 +543,8 @@ do_create (struct tong_ctx *ctx, const struct tong_create_opts *o, bool for_run,
       break;
     }
   free (m);
+  if (ret == 0 && host_mounts && hostmounts_record (dirfd, cr->state.rootfs, &before, err) < 0)
+    ret = -1;
   if (ret < 0)
     goto out;
   timing_log ("container setup", &t);
@@ -557,6 +580,7 @@ do_create (struct tong_ctx *ctx, const struct tong_create_opts *o, bool for_run,
 
 out:
   seccomp_prog_free (sc);
+  hostmounts_clear (&before);
   ns_close_fds (ns_fds);
   if (socks[0] >= 0)
     close (socks[0]);
@@ -571,6 +595,8 @@ out:
       /* cleanup_pid kills and reaps the child; the state dir goes too.  */
       tong_killpidp (&pid);
       pid = -1;
+      if (snapped)
+        hostmounts_undo (cr->state.rootfs ? cr->state.rootfs : rootfs, &before);
       struct tong_err ignore;
       if (cr->cg_made && cr->cg.created)
         {
@@ -616,14 +642,6 @@ lifecycle_open_locked (struct tong_ctx *ctx, const char *id, struct tong_state *
 }
 
 static int
-load_bundle_config (const struct tong_state *st, struct oci_config **c, struct tong_err *err)
-{
-  char path[PATH_MAX];
-  snprintf (path, sizeof path, "%s/config.json", st->bundle);
-  return oci_config_load (path, c, err);
-}
-
-static int
 start_locked (int dirfd, struct tong_state *st, struct oci_config *c, struct tong_err *err)
 {
   if (st->status != TONG_STATUS_CREATED)
@@ -636,6 +654,7 @@ start_locked (int dirfd, struct tong_state *st, struct oci_config *c, struct ton
   if (lifecycle_start_process (dirfd, st, err) < 0)
     return -1;
   st->status = TONG_STATUS_RUNNING;
+  proc_wait_settled (st->pid, st->start_time, 100);
   if (c && c->n_hooks[OCI_HOOK_POSTSTART])
     {
       cleanup_free char *sj = state_to_json (st, false);
@@ -653,7 +672,7 @@ tong_start (struct tong_ctx *ctx, const char *id, struct tong_err *err)
     return -1;
   struct oci_config *c = NULL;
   int ret = 0;
-  if (st.status == TONG_STATUS_CREATED && load_bundle_config (&st, &c, err) < 0)
+  if (st.status == TONG_STATUS_CREATED && state_load_config (dirfd, st.bundle, &c, err) < 0)
     ret = -1;
   if (ret == 0)
     ret = start_locked (dirfd, &st, c, err);
@@ -673,7 +692,8 @@ run_poststop (const struct oci_config *c, struct tong_state *st)
     }
 }
 
-static int destroy_stopped (struct tong_ctx *ctx, struct tong_state *st, struct tong_err *err);
+static int destroy_stopped (struct tong_ctx *ctx, int dirfd, struct tong_state *st,
+                            struct tong_err *err);
 
 /* Remove a stopped container: poststop hooks, state dir.  */
 int
@@ -681,21 +701,21 @@ lifecycle_destroy (struct tong_ctx *ctx, int dirfd, struct tong_state *st, struc
 {
   struct oci_config *c = NULL;
   struct tong_err cerr = { 0 };
-  (void) dirfd;
-  if (load_bundle_config (st, &c, &cerr) == 0)
+  if (state_load_config (dirfd, st->bundle, &c, &cerr) == 0)
     {
       run_poststop (c, st);
       oci_config_free (c);
     }
   else
-    tong_debug ("delete: cannot read the bundle's config, poststop hooks skipped: %s", cerr.msg);
-  return destroy_stopped (ctx, st, err);
+    tong_debug ("delete: cannot read the container's config, poststop hooks skipped: %s", cerr.msg);
+  return destroy_stopped (ctx, dirfd, st, err);
 }
 
-/* The cgroup and the state dir of a stopped container.  */
+/* The host mounts, the cgroup and the state dir of a stopped container.  */
 static int
-destroy_stopped (struct tong_ctx *ctx, struct tong_state *st, struct tong_err *err)
+destroy_stopped (struct tong_ctx *ctx, int dirfd, struct tong_state *st, struct tong_err *err)
 {
+  hostmounts_release (dirfd, st->rootfs);
   cleanup_close int rootfd = state_root_open (ctx->root, false, err);
   if (rootfd < 0)
     return -1;
@@ -881,7 +901,7 @@ tong_run (struct tong_ctx *ctx, const struct tong_create_opts *o, int *exit_code
       cr.state.status = TONG_STATUS_STOPPED;
       /* The config is at hand: not read and parsed again for the hooks.  */
       run_poststop (cr.config, &cr.state);
-      if (destroy_stopped (ctx, &cr.state, &derr) < 0 && ret == 0)
+      if (destroy_stopped (ctx, cr.dirfd, &cr.state, &derr) < 0 && ret == 0)
         {
           *err = derr;
           ret = -1;

@@ -6,6 +6,8 @@
 #define _GNU_SOURCE
 #endif
 #include "mounts.h"
+#include "ns.h"
+#include "sync.h"
 #include "cleanup.h"
 #include "devices.h"
 #include "log.h"
@@ -416,11 +418,74 @@ idmap_userns (const struct oci_mount *m, struct tong_err *err)
   return fd; /* the cleanup kills and reaps the child: the fd keeps the namespace.  */
 }
 
+/* A detached, idmapped copy of M's source: NSFD is the user namespace
+   whose mappings it takes.  */
+static int
+idmapped_tree (const struct oci_mount *m, int nsfd, bool in_userns, struct tong_err *err)
+{
+  unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | ((m->flags & MS_REC) ? AT_RECURSIVE : 0);
+  cleanup_close int tree = (int)syscall (SYS_open_tree, AT_FDCWD, m->source, flags);
+  if (tree < 0)
+    return tong_err_set (err, errno, "idmap: open_tree `%s`", m->source);
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)nsfd };
+  unsigned at = AT_EMPTY_PATH | (has_option (m, "ridmap") ? AT_RECURSIVE : 0);
+  if (syscall (SYS_mount_setattr, tree, "", at, &attr, sizeof attr) < 0)
+    return tong_err_set (err, errno, "idmap: mount_setattr(MOUNT_ATTR_IDMAP)%s",
+                         errno == EPERM && in_userns
+                             ? " (the source's filesystem is not owned by the container's user "
+                               "namespace)"
+                             : "");
+  return steal_fd (&tree);
+}
+
+int
+mounts_prepare_idmapped (const struct oci_config *c, pid_t child, int sock,
+                         struct tong_err *err)
+{
+  for (size_t i = 0; i < c->n_mounts; i++)
+    {
+      const struct oci_mount *m = &c->mounts[i];
+      if (!m->idmap)
+        continue;
+      char path[64], idx[32];
+      cleanup_close int nsfd = -1;
+      if (m->n_uid_mappings)
+        nsfd = idmap_userns (m, err);
+      else
+        {
+          /* The container's own mappings: its user namespace.  */
+          snprintf (path, sizeof path, "/proc/%d/ns/user", (int)child);
+          nsfd = open (path, O_RDONLY | O_CLOEXEC);
+          if (nsfd < 0)
+            tong_err_set (err, errno, "open %s", path);
+        }
+      if (nsfd < 0)
+        return tong_err_wrap (err, "mounts[%zu] (%s)", i, m->destination);
+      cleanup_close int tree = idmapped_tree (m, nsfd, false, err);
+      if (tree < 0)
+        return tong_err_wrap (err, "mounts[%zu] (%s)", i, m->destination);
+      snprintf (idx, sizeof idx, "%zu", i);
+      if (sync_send_text_fd (sock, SYNC_MOUNT_FD, idx, tree, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
 /* idmap/ridmap: clone the source tree detached, idmap it, attach it.  */
 static int
 bind_idmapped (const struct mounts_ctx *ctx, const struct oci_mount *m, int fd,
                struct tong_err *err)
 {
+  size_t index = (size_t) (m - ctx->config->mounts);
+  if (ctx->idmap_fds && index < ctx->config->n_mounts && ctx->idmap_fds[index] >= 0)
+    {
+      /* Made by the parent, which has the privilege over the source.  */
+      if (syscall (SYS_move_mount, ctx->idmap_fds[index], "", fd, "",
+                   MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+          < 0)
+        return tong_err_set (err, errno, "idmap: move_mount");
+      return 0;
+    }
   cleanup_close int nsfd = -1;
   if (m->n_uid_mappings)
     nsfd = idmap_userns (m, err);
@@ -435,18 +500,9 @@ bind_idmapped (const struct mounts_ctx *ctx, const struct oci_mount *m, int fd,
                          "options: idmap needs uidMappings and gidMappings or a user namespace");
   if (nsfd < 0)
     return tong_err_wrap (err, "idmap");
-  unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | ((m->flags & MS_REC) ? AT_RECURSIVE : 0);
-  cleanup_close int tree = (int)syscall (SYS_open_tree, AT_FDCWD, m->source, flags);
+  cleanup_close int tree = idmapped_tree (m, nsfd, ctx->in_userns, err);
   if (tree < 0)
-    return tong_err_set (err, errno, "idmap: open_tree `%s`", m->source);
-  struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)nsfd };
-  unsigned at = AT_EMPTY_PATH | (has_option (m, "ridmap") ? AT_RECURSIVE : 0);
-  if (syscall (SYS_mount_setattr, tree, "", at, &attr, sizeof attr) < 0)
-    return tong_err_set (err, errno, "idmap: mount_setattr(MOUNT_ATTR_IDMAP)%s",
-                         errno == EPERM && ctx->in_userns
-                             ? " (the source's filesystem is not owned by the container's user "
-                               "namespace)"
-                             : "");
+    return -1;
   if (syscall (SYS_move_mount, tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
       < 0)
     return tong_err_set (err, errno, "idmap: move_mount");
@@ -579,12 +635,17 @@ cgroup_v1_hierarchies (const struct mounts_ctx *ctx, const struct oci_mount *m, 
 {
   const unsigned long base = MS_NOSUID | MS_NODEV | MS_NOEXEC;
   cleanup_free char *self = NULL;
-  {
-    cleanup_fclose FILE *f = fopen ("/proc/self/cgroup", "re");
-    size_t cap = 0;
-    if (f == NULL || getdelim (&self, &cap, '\0', f) < 0)
-      return tong_err_set (err, errno, "read /proc/self/cgroup");
-  }
+  if (ns_host_cgroup_view)
+    self = strdup (ns_host_cgroup_view);
+  else
+    {
+      cleanup_fclose FILE *f = fopen ("/proc/self/cgroup", "re");
+      size_t cap = 0;
+      if (f == NULL || getdelim (&self, &cap, '\0', f) < 0)
+        return tong_err_set (err, errno, "read /proc/self/cgroup");
+    }
+  if (self == NULL)
+    return tong_err_set (err, ENOMEM, "cgroup");
   const struct oci_namespace *cgns = oci_config_ns (ctx->config, OCI_NS_CGROUP);
   for (size_t i = 0; i < l->n; i++)
     {
@@ -606,9 +667,15 @@ cgroup_v1_hierarchies (const struct mounts_ctx *ctx, const struct oci_mount *m, 
           snprintf (opts, sizeof opts, "%s%s", named ? "name=" : "", name);
           if (mount_at (named ? "systemd" : "cgroup", sub, "cgroup", base | (m->flags & MS_RDONLY),
                         opts, err)
-              < 0)
+              == 0)
+            continue;
+          /* A superblock of that hierarchy owned by another user namespace
+             makes the kernel refuse (EBUSY, sget); a bind of the container's
+             own cgroup, the namespace's root, shows the same tree.  */
+          if ((err->errnum != EBUSY && err->errnum != EPERM) || ns_host_cgroup_view == NULL)
             return tong_err_wrap (err, "cgroup `%s`", name);
-          continue;
+          tong_debug ("cgroup `%s`: fresh mount refused (%s), binding the container's cgroup", name,
+                      err->msg);
         }
       char rel[PATH_MAX], src[PATH_MAX * 2];
       own_cgroup (h, self, rel, sizeof rel);

@@ -20,7 +20,16 @@ struct mounts_ctx
   int rootfd;            /* O_PATH|O_DIRECTORY fd of it.  */
   bool in_userns;        /* devices are bind-mounted instead of mknod'ed.  */
   const char *mount_label; /* SELinux context= for tmpfs etc; NULL if none.  */
+  /* Per config mount: a detached idmapped tree the parent made, or -1.  */
+  const int *idmap_fds;
 };
+
+/* In the parent, for a container with a new user namespace: make each
+   idmap/ridmap bind mount's tree (open_tree + MOUNT_ATTR_IDMAP with the
+   mount's own mappings, else the container's user namespace of CHILD) and
+   send it to the child as SYNC_MOUNT_FD.  */
+int mounts_prepare_idmapped (const struct oci_config *c, pid_t child, int sock,
+                             struct tong_err *err);
 
 /* Perform config.mounts in order (creating targets inside the rootfs, never
    following symlinks out of it), then the default devices and /dev symlinks

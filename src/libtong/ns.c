@@ -1,4 +1,8 @@
 #include "ns.h"
+
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include "cleanup.h"
 #include "fileutil.h"
 #include "log.h"
@@ -8,8 +12,8 @@
 #include <linux/nsfs.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #ifndef CLONE_NEWTIME
@@ -47,10 +51,26 @@ ns_clone_flags (const struct oci_config *c)
   return joins_userns (c) ? 0 : new_ns_flags (c) & ~CLONE_NEWCGROUP;
 }
 
+char *ns_host_cgroup_view;
+
+/* /proc/self/cgroup as the host sees it, kept before a new cgroup namespace
+   hides it: the mounts may need the container's cgroup paths.  */
+static void
+keep_cgroup_view (void)
+{
+  struct tong_err ignore;
+  free (ns_host_cgroup_view);
+  ns_host_cgroup_view = NULL;
+  if (read_file ("/proc/self/cgroup", &ns_host_cgroup_view, NULL, &ignore) < 0)
+    ns_host_cgroup_view = NULL;
+}
+
 int
 ns_unshare_late (const struct oci_config *c, bool *need_fork, struct tong_err *err)
 {
   *need_fork = false;
+  if (new_ns_flags (c) & CLONE_NEWCGROUP)
+    keep_cgroup_view ();
   if (!joins_userns (c))
     {
       int cg = new_ns_flags (c) & CLONE_NEWCGROUP;
@@ -260,5 +280,23 @@ ns_write_id_maps (pid_t pid, const struct oci_config *c, struct tong_err *err)
     return tong_err_wrap (err, "linux.uidMappings");
   if (write_map (pid, "gid_map", c->linux_.gid_mappings, c->linux_.n_gid_mappings, err) < 0)
     return tong_err_wrap (err, "linux.gidMappings");
+  return 0;
+}
+
+int
+ns_loopback_up (struct tong_err *err)
+{
+  cleanup_close int fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return tong_err_set (err, errno, "network namespace: socket");
+  struct ifreq ifr = { 0 };
+  strcpy (ifr.ifr_name, "lo");
+  if (ioctl (fd, SIOCGIFFLAGS, &ifr) < 0)
+    return tong_err_set (err, errno, "network namespace: get the flags of lo");
+  if (ifr.ifr_flags & IFF_UP)
+    return 0;
+  ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+  if (ioctl (fd, SIOCSIFFLAGS, &ifr) < 0)
+    return tong_err_set (err, errno, "network namespace: bring lo up");
   return 0;
 }

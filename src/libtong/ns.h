@@ -18,6 +18,9 @@ int ns_clone_flags (const struct oci_config *c);
    new pid namespace *NEED_FORK is set: the container process must be a new
    child (init.c forks and reports its pid with SYNC_PID).  */
 int ns_unshare_late (const struct oci_config *c, bool *need_fork, struct tong_err *err);
+/* /proc/self/cgroup read just before the new cgroup namespace was made
+   (NULL when none was): the host's view of the container's cgroups.  */
+extern char *ns_host_cgroup_view;
 
 /* Open every namespace path and check its type (NS_GET_NSTYPE): FDS[type]
    is the fd or -1.  A wrong type is "linux.namespaces[i].path: `P` is a
@@ -42,5 +45,8 @@ int ns_write_id_maps (pid_t pid, const struct oci_config *c, struct tong_err *er
 
 /* Whether the container gets its own user namespace (new or joined).  */
 bool ns_has_userns (const struct oci_config *c);
+/* Bring up lo in a new network namespace, as runc does: a container with
+   only loopback can still serve (and be reached through tong-port).  */
+int ns_loopback_up (struct tong_err *err);
 
 #endif

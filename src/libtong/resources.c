@@ -235,9 +235,7 @@ tong_update (struct tong_ctx *ctx, const char *id, const struct tong_update_opts
   /* Flags win over the JSON, as runc applies them after it.  */
   if (cg_resources_merge (&r, &flags, err) < 0)
     goto out;
-  char path[PATH_MAX];
-  snprintf (path, sizeof path, "%s/config.json", st.bundle);
-  if (r.has_devices && oci_config_load (path, &c, err) < 0)
+  if (r.has_devices && state_load_config (dirfd, st.bundle, &c, err) < 0)
     goto out;
   ret = cgroup_set (&cg, c, &r, true, err);
 out:

@@ -658,6 +658,18 @@ rootfs_pivot (const char *rootfs, bool no_pivot, struct tong_err *err)
   return 0;
 }
 
+int
+rootfs_chroot (const char *rootfs, struct tong_err *err)
+{
+  if (chdir (rootfs) < 0)
+    return tong_err_set (err, errno, "chdir into the rootfs `%s`", rootfs);
+  if (chroot (".") < 0)
+    return tong_err_set (err, errno, "chroot into `%s`", rootfs);
+  if (chdir ("/") < 0)
+    return tong_err_set (err, errno, "chdir /");
+  return 0;
+}
+
 /* MS_BIND|MS_REMOUNT|MS_RDONLY on FD's mount, keeping its other flags: a
    bind remount sets the per-mount flags to exactly those given.  */
 static int

@@ -30,6 +30,10 @@ int rootfs_prepare (const struct oci_config *c, const char *rootfs, struct tong_
    or when the current root is an initramfs (rootfs/ramfs), logging a debug line then.  */
 int rootfs_pivot (const char *rootfs, bool no_pivot, struct tong_err *err);
 
+/* The root switch of a container without a mount namespace of its own (or
+   of a process exec'd into one): pivot_root would move the runtime's root.  */
+int rootfs_chroot (const char *rootfs, struct tong_err *err);
+
 /* After the switch: "ro" tmpfs and /dev mounts (kept writable until now so
    devices and /dev/console could be made in them), root.readonly,
    rootfsPropagation's final mode.  */

@@ -1,9 +1,11 @@
 #include "state.h"
 #include "cgroup.h"
 #include "cleanup.h"
+#include "config.h"
 #include "fileutil.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -249,36 +251,18 @@ state_clear (struct tong_state *st)
   memset (st, 0, sizeof *st);
 }
 
-int
-proc_stat (pid_t pid, unsigned long long *start_time, char *state_letter)
+
+void
+proc_wait_settled (pid_t pid, unsigned long long start_time, unsigned max_ms)
 {
-  char path[64], buf[1024];
-  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
-  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return -1;
-  ssize_t n = read (fd, buf, sizeof buf - 1);
-  if (n <= 0)
-    return -1;
-  buf[n] = '\0';
-  /* comm may contain spaces and parens: fields start after the last ')'.  */
-  char *p = strrchr (buf, ')');
-  if (p == NULL || p[1] != ' ')
-    return -1;
-  p += 2;
-  if (state_letter)
-    *state_letter = *p;
-  /* Field 3 is the state; start time is field 22.  */
-  for (int field = 3; field < 22; field++)
+  for (unsigned i = 0; i < max_ms; i++)
     {
-      p = strchr (p, ' ');
-      if (p == NULL)
-        return -1;
-      p++;
+      unsigned long long t;
+      char letter;
+      if (proc_stat (pid, &t, &letter) < 0 || t != start_time || (letter != 'R' && letter != 'D'))
+        return;
+      usleep (1000);
     }
-  if (start_time)
-    *start_time = strtoull (p, NULL, 10);
-  return 0;
 }
 
 void
@@ -308,4 +292,30 @@ state_refresh (int dirfd, struct tong_state *st)
     st->status = TONG_STATUS_CREATED;
   else
     st->status = TONG_STATUS_RUNNING;
+}
+
+int
+state_save_config (int dirfd, const char *text, size_t len, struct tong_err *err)
+{
+  if (write_file_atomic_at (dirfd, "config.json", text, len, 0600, err) < 0)
+    return tong_err_wrap (err, "keep a copy of config.json");
+  return 0;
+}
+
+int
+state_load_config (int dirfd, const char *bundle, struct oci_config **out, struct tong_err *err)
+{
+  cleanup_free char *text = NULL;
+  size_t len;
+  if (read_file_at (dirfd, "config.json", &text, &len, err) == 0)
+    {
+      if (oci_config_parse (text, len, out, err) < 0)
+        return tong_err_wrap (err, "the container's copy of config.json");
+      return 0;
+    }
+  if (err->errnum != ENOENT)
+    return -1;
+  char path[PATH_MAX];
+  snprintf (path, sizeof path, "%s/config.json", bundle);
+  return oci_config_load (path, out, err);
 }

@@ -8,7 +8,10 @@
 #include <stdbool.h>
 #include <sys/types.h>
 #include "err.h"
+#include "fileutil.h"
 #include "json.h"
+
+struct oci_config;
 
 enum tong_status
 {
@@ -60,10 +63,25 @@ void state_clear (struct tong_state *st);
    and whether exec.sock still exists.  */
 void state_refresh (int dirfd, struct tong_state *st);
 
+/* The config.json that create read, kept byte for byte in the state dir:
+   runtime.md says updates to the bundle's config after create must not
+   affect the container, so start, exec and delete read this copy.  */
+int state_save_config (int dirfd, const char *text, size_t len, struct tong_err *err);
+/* Parse the kept copy; a container made before copies were kept falls back
+   to BUNDLE/config.json.  */
+int state_load_config (int dirfd, const char *bundle, struct oci_config **out,
+                       struct tong_err *err);
+
 /* The OCI state JSON (state-schema) plus runc's rootfs, created, owner.  */
 char *state_to_json (const struct tong_state *st, bool pretty);
 
-/* /proc/PID/stat: start time and state letter ('Z' zombie, 'X' dead).  -1 if gone.  */
-int proc_stat (pid_t pid, unsigned long long *start_time, char *state_letter);
+
+/* Give PID, just past execve, up to MAX_MS to run until it first sleeps or
+   exits.  `start` returns only then, so that poststart hooks (config.md:
+   called "after the user-specified process is executed") and a signal sent
+   right after start find the program under way, its handlers installed,
+   instead of racing its first steps (a pid-namespace init ignores signals it
+   has no handler for yet).  */
+void proc_wait_settled (pid_t pid, unsigned long long start_time, unsigned max_ms);
 
 #endif

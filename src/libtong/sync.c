@@ -82,6 +82,13 @@ sync_send (int sock, enum sync_type type, int fd, struct tong_err *err)
 int
 sync_send_text (int sock, enum sync_type type, const char *text, struct tong_err *err)
 {
+  return sync_send_text_fd (sock, type, text, -1, err);
+}
+
+int
+sync_send_text_fd (int sock, enum sync_type type, const char *text, int fd,
+                   struct tong_err *err)
+{
   struct sync_msg *m = malloc (sizeof *m);
   if (m == NULL)
     return tong_err_set (err, ENOMEM, "sync message");
@@ -94,7 +101,7 @@ sync_send_text (int sock, enum sync_type type, const char *text, struct tong_err
   m->type = type;
   m->errnum = 0;
   memcpy (m->msg, text, n + 1);
-  int r = sync_send_fd (sock, -1, m, offsetof (struct sync_msg, msg) + n + 1, err);
+  int r = sync_send_fd (sock, fd, m, offsetof (struct sync_msg, msg) + n + 1, err);
   free (m);
   return r;
 }

@@ -5,6 +5,7 @@
    -----                                   ------
                                            clone(namespaces)
                                            cgroup enter, id maps (user ns)
+   <-------------- SYNC_MOUNT_FD (fd) ----  (idmap mounts in a new user ns)
    <-------------- SYNC_GO ---------------
    join ns by path (a joined user ns: unshare the new namespaces now; a new
    pid ns then needs a fork: SYNC_PID (text) --> the parent follows the new pid)
@@ -40,6 +41,10 @@ enum sync_type
   SYNC_CREATED,
   SYNC_ERROR,
   SYNC_PID, /* text: the pid of the process that replaces the first child.  */
+  /* fd + text "INDEX": an idmapped copy of mounts[INDEX] the parent made
+     (MOUNT_ATTR_IDMAP needs the host's privilege when the container has a
+     new user namespace); sent before the first SYNC_GO.  */
+  SYNC_MOUNT_FD,
 };
 
 struct sync_msg
@@ -53,6 +58,9 @@ struct sync_msg
 int sync_send (int sock, enum sync_type type, int fd, struct tong_err *err);
 /* Send TYPE with a NUL-terminated text payload.  */
 int sync_send_text (int sock, enum sync_type type, const char *text, struct tong_err *err);
+/* The same with an fd.  */
+int sync_send_text_fd (int sock, enum sync_type type, const char *text, int fd,
+                       struct tong_err *err);
 /* Send ERR as SYNC_ERROR.  */
 void sync_send_error (int sock, const struct tong_err *e);
 /* Receive one message; *FD gets a passed fd or -1 (FD may be NULL).

@@ -75,6 +75,24 @@ t_memory() {
   assert_match "events: cpu usage total" "$(jq -r .data.cpu.usage.total <<<"$OUT")" '^[0-9]+$'
 }
 
+t_memory_knobs() {
+  start_sleeper '{"memory":{"limit":33554432,"disableOOMKiller":true,"useHierarchy":true},"cpu":{"idle":1}}' || return
+  if [ $MODE != v2 ]; then
+    assert_contains "disableOOMKiller: memory.oom_control" "$(cg_file memory memory.oom_control)" "oom_kill_disable 1"
+    assert_eq "useHierarchy: memory.use_hierarchy" "$(cg_file memory memory.use_hierarchy)" 1
+    if [ -e "$(cgdir cpu)/cpu.idle" ]; then
+      assert_eq "cpu.idle" "$(cg_file cpu cpu.idle)" 1
+    fi
+  fi
+  tong exec "$ID" /bin/tinit hog 8000000
+  assert_ok "a process within the limit runs" || return
+  echo '{"memory":{"limit":4096,"checkBeforeUpdate":true}}' >"$T/check.json"
+  tong update --resources "$T/check.json" "$ID"
+  assert_fails "checkBeforeUpdate: a limit below the usage is refused"
+  assert_contains "the refusal says checkBeforeUpdate" "$ERR" "checkBeforeUpdate"
+  assert_eq "the limit is unchanged" "$(cg_file memory memory.limit_in_bytes)" 33554432
+}
+
 t_oom() {
   start_sleeper '{"memory":{"limit":16777216,"swap":16777216}}' || return
   # events (no --stats) runs until the container stops; it reports the OOM.
@@ -309,6 +327,12 @@ t_small_memory() {
   tong run --bundle "$B" "$ID"
   assert_ok "a container with a 512 KiB memory limit runs" || return
   assert_contains "and prints its output" "$OUT" "small"
+  res '{"memory":{"limit":40960}}'
+  tong create --bundle "$B" "$ID"
+  assert_fails "a 40 KiB limit cannot hold even the runtime's setup"
+  assert_contains "the refusal gives usage and peak" "$ERR" "already uses"
+  assert_contains "the refusal names memory.limit" "$ERR" "linux.resources.memory.limit"
+  assert_clean "nothing left after the refusal"
 }
 
 t_refusals() {
@@ -348,6 +372,22 @@ t_refusals() {
       assert_clean "nothing left after the kmem refusal"
     fi
   fi
+  if ! grep -qE '^[0-9]+:([^:]*,)?rdma(,[^:]*)?:' /proc/self/cgroup && [ $MODE != v2 ]; then
+    res '{"rdma":{"mlx5_1":{"hcaHandles":3}}}'
+    tong create --bundle "$B" "$ID"
+    assert_fails "rdma without the rdma controller is refused"
+    assert_contains "the refusal names linux.resources.rdma.mlx5_1" "$ERR" "linux.resources.rdma.mlx5_1"
+    assert_clean "nothing left after the rdma refusal"
+  fi
+  res '{"cpu":{"realtimeRuntime":1000,"realtimePeriod":1000000}}'
+  tong create --bundle "$B" "$ID"
+  if [ "$RC" = 0 ]; then
+    assert_eq "cpu.rt_runtime_us" "$(cg_file cpu cpu.rt_runtime_us)" 1000
+    tong delete --force "$ID"
+  else
+    assert_contains "realtime without a parent budget: refused, naming the field" "$ERR" "linux.resources.cpu.realtimeRuntime"
+    assert_clean "nothing left after the realtime refusal"
+  fi
   res '{"memory":{"swappiness":101}}'
   tong create --bundle "$B" "$ID"
   assert_fails "swappiness 101 is refused"
@@ -378,6 +418,7 @@ t_blkio() {
 }
 
 run_test "memory limits" t_memory
+run_test "memory knobs" t_memory_knobs
 run_test "oom kill and events" t_oom
 run_test "cpu and cpuset" t_cpu
 run_test "pids limit" t_pids

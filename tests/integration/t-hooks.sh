@@ -56,9 +56,11 @@ t_all_hooks() {
   assert_ok "delete" || return
   assert_eq "all hooks in lifecycle order" "$(tr '\n' ' ' <"$T/hooks/order")" \
     "prestart createRuntime createContainer startContainer poststart poststop "
-  assert_eq "prestart sees creating" "$(hook_field prestart status)" creating
-  assert_eq "createRuntime sees creating" "$(hook_field createRuntime status)" creating
-  assert_eq "createContainer sees creating" "$(hook_field createContainer status)" creating
+  # runtime.md: these run at lifecycle steps 3-5, after step 2, and
+  # "created" is the status after step 2 (the validation suite's hooks_stdin).
+  assert_eq "prestart sees created" "$(hook_field prestart status)" created
+  assert_eq "createRuntime sees created" "$(hook_field createRuntime status)" created
+  assert_eq "createContainer sees created" "$(hook_field createContainer status)" created
   assert_eq "startContainer sees created" "$(hook_field startContainer status)" created
   assert_eq "poststart sees running" "$(hook_field poststart status)" running
   assert_eq "poststop sees stopped" "$(hook_field poststop status)" stopped
@@ -146,6 +148,28 @@ t_poststop_fails() {
   assert_clean "the container is gone"
 }
 
+# config.md: poststart hooks run after the user-specified process is
+# executed.  The process and the hook append to one file; the hook's line
+# comes second (the validation suite's poststart program; repeated, since
+# the order used to depend on which sh ran first).
+t_poststart_after_process() {
+  make_bundle "$B" /bin/sh -c 'echo process >>/order' || return
+  local i
+  for i in 1 2 3 4 5; do
+    rm -f "$B/rootfs/order"
+    cfg "$B" ".hooks.poststart = [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"echo poststart >>$B/rootfs/order\"]}]" || return
+    tong create --bundle "$B" "$ID"
+    assert_ok "create $i" || return
+    assert_false "no process output before start ($i)" test -e "$B/rootfs/order"
+    tong start "$ID"
+    assert_ok "start $i" || return
+    assert_status "stopped $i" stopped || return
+    assert_eq "the process ran before the poststart hook ($i)" "$(tr '\n' ' ' <"$B/rootfs/order")" "process poststart "
+    tong delete "$ID"
+    assert_ok "delete $i" || return
+  done
+}
+
 t_hook_timeout() {
   make_bundle "$B" /bin/tinit sleep 100 || return
   cfg "$B" '.hooks.createRuntime = [{path: "/bin/sleep", args: ["sleep", "30"], timeout: 1}]' || return
@@ -163,4 +187,5 @@ run_test "failing createRuntime" t_create_runtime_fails
 run_test "failing createContainer" t_create_container_fails
 run_test "failing poststart" t_poststart_fails
 run_test "failing poststop" t_poststop_fails
+run_test "poststart after the process" t_poststart_after_process
 run_test "hook timeout" t_hook_timeout

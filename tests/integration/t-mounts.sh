@@ -212,6 +212,17 @@ t_linux_devices() {
   assert_false "no node made on the host" test -e /dev/tong0
 }
 
+# podman passes the host node's whole st_mode as fileMode (020666 for
+# /dev/zero): the type bits are accepted, the permission bits used.
+t_linux_devices_st_mode() {
+  make_bundle "$B" /bin/tinit stat /dev/myzero || return
+  cfg "$B" '.linux.devices = [{path: "/dev/myzero", type: "c", major: 1, minor: 5, fileMode: 8630}]' || return
+  tong run --bundle "$B" "$ID"
+  assert_ok "run" || return
+  assert_eq "char device rdev" "$(kv type) $(kv rdev)" "chr 1:5"
+  assert_eq "mode 0666 from st_mode 020666" "$(kv mode)" 0666
+}
+
 t_proc_sys_mounts() {
   make_bundle "$B" /bin/tinit mounts || return
   tong run --bundle "$B" "$ID"
@@ -237,4 +248,50 @@ run_test "symlink destination" t_symlink_dest_file
 run_test "default devices" t_default_devices
 run_test "dev symlinks" t_dev_symlinks
 run_test "linux.devices" t_linux_devices
+run_test "linux.devices: fileMode with the file type bits (podman)" t_linux_devices_st_mode
 run_test "proc sys dev" t_proc_sys_mounts
+
+# idmap bind mounts: on-disk owners seen through the mount's mappings.
+t_idmap_own_mappings() {
+  mkdir -p "$T/src"
+  echo data >"$T/src/f"
+  make_bundle "$B" /bin/tinit stat /mnt/f || return
+  # As runc writes them: the mapping's user namespace has uid_map
+  # "containerID hostID size", so on-disk 0 shows as 1000.
+  cfg "$B" '.mounts += [{destination: "/mnt", type: "bind", source: $s, options: ["bind", "idmap"],
+            uidMappings: [{containerID: 0, hostID: 1000, size: 1}],
+            gidMappings: [{containerID: 0, hostID: 1000, size: 1}]}]' --arg s "$T/src" || return
+  tong run --bundle "$B" "$ID"
+  assert_ok "run with an idmap mount" || return
+  assert_kv "on-disk uid 0 shows as 1000 through the mount's mappings" uid 1000
+  assert_kv "on-disk gid 0 shows as 1000" gid 1000
+  assert_eq "the host file keeps its owner" "$(stat -c %u:%g "$T/src/f")" 0:0
+}
+
+# In a new user namespace the host makes the idmapped tree (the container has
+# no privilege over the host's filesystem) and hands it over.
+t_idmap_userns() {
+  mkdir -p "$T/src"
+  echo data >"$T/src/root-owned"
+  echo data >"$T/src/user-owned"
+  chown 1000:1000 "$T/src/user-owned"
+  make_bundle "$B" /bin/tinit stat /mnt/root-owned -- stat /mnt/user-owned -- write /mnt/new x || return
+  cfg "$B" '.linux.namespaces += [{type: "user"}]
+          | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+          | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+          | .mounts += [{destination: "/mnt", type: "bind", source: $s, options: ["rbind", "idmap"]}]' \
+    --arg s "$T/src" || return
+  chmod 0777 "$T/src"
+  tong run --bundle "$B" "$ID"
+  assert_ok "run in a user namespace with an idmap mount" || return
+  local first second
+  first=$(printf '%s\n' "$OUT" | sed -n '/^uid=/{p;q}')
+  second=$(printf '%s\n' "$OUT" | grep '^uid=' | sed -n 2p)
+  assert_eq "a root-owned host file is root's inside (not nobody)" "$first" "uid=0"
+  assert_eq "a host uid 1000 file is uid 1000 inside" "$second" "uid=1000"
+  assert_not_contains "root inside can write through the mount" "$OUT" "errno="
+  assert_eq "the new file is owned by host root on disk" "$(stat -c %u "$T/src/new" 2>/dev/null)" 0
+}
+
+run_test "idmap mount with its own mappings" t_idmap_own_mappings
+run_test "idmap mount in a user namespace" t_idmap_userns

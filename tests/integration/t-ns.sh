@@ -44,6 +44,70 @@ t_no_net_ns() {
   assert_kv "without a network entry the host's is kept" net "$(host_ns net)"
 }
 
+# no_mnt_ns DIR: drop the mount namespace and what needs one.
+no_mnt_ns() {
+  del_ns "$1" mount && cfg "$1" '.linux.maskedPaths = [] | .linux.readonlyPaths = [] | del(.linux.rootfsPropagation)'
+}
+
+# config-linux.md: without a "mount" entry the container inherits the
+# runtime's mount namespace.  Its root is still root.path (a chroot), its
+# mounts land in the runtime's namespace, and delete removes exactly those
+# (the validation suite's linux_ns_itype).
+t_no_mount_ns() {
+  make_bundle "$B" /bin/tinit sleep 100 || return
+  no_mnt_ns "$B" || return
+  mkdir -p "$B/rootfs/mnt/pre"
+  mount -t tmpfs pre "$B/rootfs/mnt/pre" || { bail "mount" "tmpfs on mnt/pre"; return; }
+  defer "umount -l $B/rootfs/mnt/pre"
+  tong run -d --bundle "$B" "$ID"
+  assert_ok "run -d" || return
+  wait_status running || { bail "running" "status $(state_of)"; return; }
+  local pid
+  pid=$(pid_of)
+  assert_eq "the host's mount namespace" "$(stat -L -c %i "/proc/$pid/ns/mnt")" "$(host_ns mnt)"
+  assert_eq "the root is the rootfs" "$(readlink "/proc/$pid/root")" "$B/rootfs"
+  assert_true "its /proc is mounted in the host's namespace" findmnt -rn "$B/rootfs/proc"
+  tong exec "$ID" /bin/tinit stat /bin/tinit
+  assert_ok "exec sees the rootfs" || return
+  tong exec "$ID" /bin/tinit cwd
+  assert_kv "exec's cwd inside the rootfs" cwd /
+  local epid
+  tong exec -d --pid-file "$T/epid" "$ID" /bin/tinit sleep 100
+  assert_ok "exec -d" || return
+  epid=$(cat "$T/epid")
+  assert_eq "exec's root is the rootfs" "$(readlink "/proc/$epid/root")" "$B/rootfs"
+  kill -9 "$epid"
+  tong delete --force "$ID"
+  assert_ok "delete --force" || return
+  assert_eq "delete unmounted the container's mounts only" \
+    "$(findmnt -rn -o TARGET | grep -F "$B/rootfs" | tr '\n' ' ')" "$B/rootfs/mnt/pre "
+}
+
+# A create that fails after the mounts were made leaves none behind.
+t_no_mount_ns_failed_create() {
+  make_bundle "$B" /bin/tinit true || return
+  no_mnt_ns "$B" && cfg "$B" '.hooks.createRuntime = [{path: "/bin/false"}]' || return
+  tong create --bundle "$B" "$ID"
+  assert_exit "a failing createRuntime hook fails create" 1
+  assert_clean "no mount, process or state left"
+}
+
+# Masks, read-only paths, rootfsPropagation and root.readonly would change
+# the runtime's own mounts without a mount namespace: refused.
+t_no_mount_ns_refusals() {
+  local expr
+  for expr in '.linux.maskedPaths = ["/proc/kcore"]' '.linux.readonlyPaths = ["/proc/sys"]' \
+    '.linux.rootfsPropagation = "private"' '.root.readonly = true'; do
+    make_bundle "$B" /bin/tinit true || return
+    no_mnt_ns "$B" && cfg "$B" "$expr" || return
+    tong create --bundle "$B" "$ID"
+    assert_exit "refused: $expr" 1
+    assert_contains "the error names the mount namespace ($expr)" "$ERR" 'needs a "mount" entry in linux.namespaces'
+    assert_clean "nothing left ($expr)"
+    rm -rf "$B"
+  done
+}
+
 t_net_lo_only() {
   make_bundle "$B" /bin/tinit cat /proc/net/dev || return
   tong run --bundle "$B" "$ID"
@@ -51,6 +115,10 @@ t_net_lo_only() {
   local ifs
   ifs=$(printf '%s\n' "$OUT" | awk -F: 'NR > 2 {gsub(/ /, "", $1); print $1}' | tr '\n' ' ')
   assert_eq "only lo in a new network namespace" "$ifs" "lo "
+  args "$B" /bin/busybox ip -o link show lo
+  tong run --bundle "$B" "$ID"
+  assert_ok "ip link inside" || return
+  assert_match "lo is up in the new network namespace (as runc sets it)" "$OUT" '<[^>]*\bUP\b'
 }
 
 t_uts() {
@@ -144,6 +212,30 @@ t_userns() {
   assert_ne "a new user namespace" "$(stat -L -c %i "/proc/$pid/ns/user")" "$(host_ns user)"
 }
 
+# Two user-namespaced containers with cgroup namespaces at once, with other
+# mappings: the second cannot share the first's cgroup superblocks (the
+# kernel says EBUSY), and tong binds its own cgroup instead.
+t_two_userns() {
+  local i
+  for i in 1 2; do
+    make_bundle "$B$i" /bin/tinit sleep 100 || return
+    set_ns "$B$i" user || return
+    cfg "$B$i" '.linux.uidMappings = [{containerID: 0, hostID: $h, size: 65536}]
+            | .linux.gidMappings = [{containerID: 0, hostID: $h, size: 65536}]' --argjson h $((100000 + i * 100000)) || return
+    jq -e '.linux.namespaces[] | select(.type == "cgroup")' "$B$i/config.json" >/dev/null || set_ns "$B$i" cgroup || return
+    tong run -d --bundle "$B$i" "$ID-$i"
+    assert_ok "container $i in its own user and cgroup namespaces" || return
+  done
+  for i in 1 2; do
+    tong exec "$ID-$i" /bin/tinit cat /proc/self/cgroup
+    assert_ok "exec in container $i" || return
+    assert_match "container $i sees its cgroup as the root" "$OUT" '^0::/$'
+    tong exec "$ID-$i" /bin/tinit ls /sys/fs/cgroup/pids
+    assert_contains "container $i has its pids hierarchy mounted" "$OUT" "pids.max"
+  done
+  for i in 1 2; do tong delete --force "$ID-$i"; done
+}
+
 # Kubernetes pods with user namespaces: a container joins the pod's user
 # namespace by path and makes its own pid and mount namespaces, which the
 # joined user namespace must own (else mounts fail with EPERM/EOVERFLOW).
@@ -203,6 +295,9 @@ t_sysctl() {
 run_test "new namespaces" t_new_namespaces
 run_test "pid namespace" t_pid_one
 run_test "no network namespace" t_no_net_ns
+run_test "no mount namespace" t_no_mount_ns
+run_test "no mount namespace: failed create" t_no_mount_ns_failed_create
+run_test "no mount namespace: refused fields" t_no_mount_ns_refusals
 run_test "network namespace" t_net_lo_only
 run_test "uts namespace" t_uts
 run_test "cgroup namespace" t_cgroup_ns
@@ -211,5 +306,6 @@ run_test "join a container's pid namespace" t_join_pid_ns_of_container
 run_test "bad namespace path" t_bad_ns_path
 run_test "user namespace" t_userns
 run_test "join a user namespace by path" t_join_userns
+run_test "two user namespaces at once" t_two_userns
 run_test "time namespace" t_timens
 run_test "sysctl" t_sysctl

@@ -120,6 +120,19 @@ t_caps_ambient() {
   assert_kv "CapBnd" CapBnd "$(cap_hex 5 10)"
 }
 
+# buildah asks for every capability ambient and none inheritable: the
+# process runs without them, and one warning line names those skipped.
+t_caps_ambient_not_inheritable() {
+  make_bundle "$B" /bin/tinit caps || return
+  cfg "$B" '.process.capabilities = {bounding: ["CAP_CHOWN", "CAP_KILL"], effective: ["CAP_CHOWN", "CAP_KILL"], permitted: ["CAP_CHOWN", "CAP_KILL"], ambient: ["CAP_CHOWN", "CAP_KILL"]}' || return
+  tong run --bundle "$B" "$ID"
+  assert_ok "run" || return
+  assert_kv "CapAmb empty" CapAmb "$(cap_hex)"
+  assert_kv "CapEff" CapEff "$(cap_hex 0 5)"
+  assert_eq "one warning line" "$(grep -c 'ambient' <<<"$ERR")" 1
+  assert_contains "it names the skipped capabilities" "$ERR" "skipped: CAP_CHOWN CAP_KILL"
+}
+
 # An unknown capability name is refused at create, naming the JSON path (the
 # runtime-core issue asks for this; spec 1.3's config.md would only warn).
 t_caps_unknown() {
@@ -235,6 +248,7 @@ run_test "rlimits" t_rlimits
 run_test "rlimit above hard" t_rlimit_above_hard
 run_test "capabilities" t_caps
 run_test "ambient capabilities" t_caps_ambient
+run_test "ambient capabilities that are not inheritable" t_caps_ambient_not_inheritable
 run_test "unknown capability" t_caps_unknown
 run_test "noNewPrivileges" t_no_new_privs
 run_test "oomScoreAdj" t_oom_score_adj

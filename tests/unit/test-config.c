@@ -193,8 +193,11 @@ static const struct refusal refusals[] = {
     "linux.devices[0].path: must be an absolute path" },
   { "device major", LINUX ("'devices': [{'type': 'c', 'path': '/dev/x', 'minor': 3}]"),
     "linux.devices[0].major: required for a device of type c" },
-  { "device fileMode", LINUX ("'devices': [{'type': 'p', 'path': '/dev/x', 'fileMode': 4096}]"),
-    "linux.devices[0].fileMode: 4096 is out of range" },
+  { "device fileMode", LINUX ("'devices': [{'type': 'p', 'path': '/dev/x', 'fileMode': 65536}]"),
+    "linux.devices[0].fileMode: 65536 is out of range" },
+  { "device fileMode type bits",
+    LINUX ("'devices': [{'type': 'c', 'path': '/dev/x', 'major': 1, 'minor': 5, 'fileMode': 4096}]"),
+    "linux.devices[0].fileMode: 010000 is not a mode for a device of type c" },
   { "rootfsPropagation", LINUX ("'rootfsPropagation': 'rshared-ish'"),
     "linux.rootfsPropagation: unknown propagation 'rshared-ish'" },
   { "seccomp missing defaultAction", SECCOMP ("'architectures': []"),
@@ -261,6 +264,15 @@ static const struct refusal refusals[] = {
     "linux.sysctl['vm.swappiness']: not in a kernel namespace" },
   { "maskedPaths relative", LINUX ("'maskedPaths': ['/proc/kcore', 'proc/keys']"),
     "linux.maskedPaths[1]: must be an absolute path" },
+  { "maskedPaths without mount ns", LINUX ("'maskedPaths': ['/proc/kcore']"),
+    "linux.maskedPaths: needs a 'mount' entry in linux.namespaces" },
+  { "readonlyPaths without mount ns", LINUX ("'readonlyPaths': ['/proc/sys']"),
+    "linux.readonlyPaths: needs a 'mount' entry in linux.namespaces" },
+  { "rootfsPropagation without mount ns", LINUX ("'rootfsPropagation': 'shared'"),
+    "linux.rootfsPropagation: needs a 'mount' entry in linux.namespaces" },
+  { "root.readonly without mount ns",
+    "{'ociVersion': '1.0.0', 'root': {'path': 'rootfs', 'readonly': true}, 'linux': {}}",
+    "root.readonly: needs a 'mount' entry in linux.namespaces" },
   { "readonlyPaths type", LINUX ("'readonlyPaths': '/proc/sys'"),
     "linux.readonlyPaths: expected an array, got string" },
   { "mountLabel type", LINUX ("'mountLabel': 5"), "linux.mountLabel: expected a string" },
@@ -412,7 +424,8 @@ check_accepted (void)
       " 'startContainer': [{'path': '/x'}]},"
       "'annotations': {'com.example.k': 'v'},"
       "'linux': {'namespaces': [{'type': 'pid'}, {'type': 'uts'}, {'type': 'time'},"
-      "  {'type': 'network', 'path': '/run/netns/n'}, {'type': 'user', 'path': ''}],"
+      "  {'type': 'network', 'path': '/run/netns/n'}, {'type': 'user', 'path': ''},"
+      "  {'type': 'mount'}],"
       " 'uidMappings': [{'containerID': 0, 'hostID': 100000, 'size': 65536}],"
       " 'gidMappings': [{'containerID': 0, 'hostID': 100000, 'size': 65536}],"
       " 'timeOffsets': {'monotonic': {'secs': -5, 'nanosecs': 7}},"
@@ -479,7 +492,7 @@ check_accepted (void)
                   && json_get (c->annotations, "com.example.k"),
               "annotations kept as a tree", "missing");
   const struct oci_linux *l = &c->linux_;
-  UNIT_CHECK (c->has_linux && l->n_namespaces == 5, "namespaces", "n %zu", l->n_namespaces);
+  UNIT_CHECK (c->has_linux && l->n_namespaces == 6, "namespaces", "n %zu", l->n_namespaces);
   const struct oci_namespace *net = oci_config_ns (c, OCI_NS_NETWORK);
   const struct oci_namespace *user = oci_config_ns (c, OCI_NS_USER);
   UNIT_CHECK (net && net->path && strcmp (net->path, "/run/netns/n") == 0, "namespace path",
@@ -535,9 +548,10 @@ check_accepted (void)
   oci_config_free (c);
 
   /* Console size only counts with a terminal; the r- propagation spellings.  */
-  r = parse (CFG ("'process': {'cwd': '/', 'args': ['a'], 'consoleSize': {'height': 1, 'width': "
-                  "2}}, 'linux': {'rootfsPropagation': 'rprivate'}"),
-             &c, &err);
+  r = parse (
+      CFG ("'process': {'cwd': '/', 'args': ['a'], 'consoleSize': {'height': 1, 'width': "
+           "2}}, 'linux': {'namespaces': [{'type': 'mount'}], 'rootfsPropagation': 'rprivate'}"),
+      &c, &err);
   UNIT_CHECK (r == 0 && !c->process.has_console_size
                   && c->linux_.rootfs_propagation_flags == (MS_PRIVATE | MS_REC),
               "consoleSize ignored without terminal", "%s", r < 0 ? err.msg : "set");
