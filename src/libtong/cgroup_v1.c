@@ -620,13 +620,25 @@ set_misc (struct tong_cgroup *cg, const struct cg_resources *r,
     {
       if ((d = need (cg, V1_DEVICES, "devices", err)) == NULL)
         return -1;
+      /* Each write is one rule: open each file once, not once a rule.  */
+      cleanup_close int fd_deny = -1;
+      cleanup_close int fd_allow = -1;
       for (size_t i = 0; i < n_devices; i++)
         {
           char rule[96];
           cg_device_rule_format (&devices[i], rule, sizeof rule);
           const char *file = devices[i].allow ? "devices.allow" : "devices.deny";
-          if (cg_write (d, file, rule, err) < 0)
-            return tong_err_wrap (err, "linux.resources.devices: rule \"%s\"", rule);
+          int *fd = devices[i].allow ? &fd_allow : &fd_deny;
+          char path[PATH_MAX];
+          snprintf (path, sizeof path, "%s/%s", d, file);
+          if (*fd < 0 && (*fd = open (path, O_WRONLY | O_CLOEXEC)) < 0)
+            return tong_err_set (err, errno, "linux.resources.devices: open %s", path);
+          size_t len = strlen (rule);
+          ssize_t w = write (*fd, rule, len);
+          if (w < 0 || (size_t) w != len)
+            return tong_err_set (err, w < 0 ? errno : EIO,
+                                 "linux.resources.devices: rule \"%s\": write to %s", rule,
+                                 path);
         }
     }
   return 0;
