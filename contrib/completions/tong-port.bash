@@ -13,14 +13,14 @@ _tong_port ()
   case $prev in
     --root | --state-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     --netns) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    --pid | --udp-timeout | --ip) return ;;
+    --pid | --udp-timeout | --ip | --container-ip) return ;;
     --format) COMPREPLY=($(compgen -W "table json" -- "$cur")); return ;;
   esac
   case $cmd in
     ls) COMPREPLY=($(compgen -W "--root --state-dir --format" -- "$cur")) ;;
     publish | unpublish)
       if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "--netns --pid --hook --root --state-dir --udp-timeout -P --publish-all --ip" -- "$cur"))
+        COMPREPLY=($(compgen -W "--netns --pid --hook --root --state-dir --udp-timeout -P --publish-all --ip --container-ip" -- "$cur"))
       else
         COMPREPLY=($(compgen -W "$(tong --root "$root" list -q 2>/dev/null)" -- "$cur"))
       fi

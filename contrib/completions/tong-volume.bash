@@ -22,7 +22,7 @@ _tong_volume ()
   case $prev in
     --root | --from) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     --label) return ;;
-    --filter) COMPREPLY=($(compgen -W "label= dangling=true dangling=false name=" -- "$cur")); return ;;
+    --filter) COMPREPLY=($(compgen -W "label= label!= dangling=true dangling=false name= all=true" -- "$cur")); return ;;
   esac
   case $cmd in
     "") COMPREPLY=($(compgen -W "create ls inspect rm prune attach detach --root --help" -- "$cur")) ;;

@@ -186,3 +186,36 @@ remove_tree_at (int parentfd, const char *name, struct tong_err *err)
     return tong_err_set (err, errno, "rmdir `%s`", name);
   return ret;
 }
+
+/* /proc/PID/stat's state letter (field 3) and start time (field 22).  */
+int
+proc_stat (pid_t pid, unsigned long long *start_time, char *state_letter)
+{
+  char path[64], buf[1024];
+  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  ssize_t n = read (fd, buf, sizeof buf - 1);
+  if (n <= 0)
+    return -1;
+  buf[n] = '\0';
+  /* comm may contain spaces and parens: fields start after the last ')'.  */
+  char *p = strrchr (buf, ')');
+  if (p == NULL || p[1] != ' ')
+    return -1;
+  p += 2;
+  if (state_letter)
+    *state_letter = *p;
+  /* Field 3 is the state; start time is field 22.  */
+  for (int field = 3; field < 22; field++)
+    {
+      p = strchr (p, ' ');
+      if (p == NULL)
+        return -1;
+      p++;
+    }
+  if (start_time)
+    *start_time = strtoull (p, NULL, 10);
+  return 0;
+}

@@ -23,4 +23,9 @@ int mkdir_p (const char *path, mode_t mode, struct tong_err *err);
 /* rm -rf of a directory tree that tong made (state dirs); never crosses mounts.  */
 int remove_tree_at (int dirfd, const char *name, struct tong_err *err);
 
+/* /proc/PID/stat: start time (clock ticks since boot, guards against pid
+   reuse) and state letter ('Z' zombie, 'X' dead).  -1 if gone.  Either
+   output may be NULL.  */
+int proc_stat (pid_t pid, unsigned long long *start_time, char *state_letter);
+
 #endif

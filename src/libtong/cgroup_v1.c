@@ -277,6 +277,28 @@ memory_limit_error (const char *dir, const char *field, int64_t limit, struct to
                        field, limit, usage, peak);
 }
 
+/* Write a memory or memsw limit.  EBUSY can mean no more than the per-CPU
+   charge stock (64 pages a CPU, charged ahead of use): the kernel drains it
+   asynchronously, finds nothing to reclaim and gives up, while the real
+   usage of a container that has not started is far below 512 KiB.  Retry
+   for a while (about 50 ms) before reporting it.  */
+static int
+write_limit (const char *dir, const char *file, int64_t v, struct tong_err *err)
+{
+  struct tong_err e = { 0 };
+  for (int i = 0;; i++)
+    {
+      if (cg_writef (dir, file, &e, "%" PRId64, v) == 0)
+        return 0;
+      if (e.errnum != EBUSY || i >= 25)
+        break;
+      usleep (2000);
+    }
+  if (err)
+    *err = e;
+  return -1;
+}
+
 static int
 set_memory (struct tong_cgroup *cg, const struct cg_resources *r, bool update,
             struct tong_err *err)
@@ -317,7 +339,7 @@ set_memory (struct tong_cgroup *cg, const struct cg_resources *r, bool update,
     return -1;
   if (r->memory.limit.set)
     {
-      if (cg_writef (d, "memory.limit_in_bytes", err, "%" PRId64, r->memory.limit.v) < 0)
+      if (write_limit (d, "memory.limit_in_bytes", r->memory.limit.v, err) < 0)
         {
           if (err && err->errnum == EBUSY)
             return memory_limit_error (d, "memory.limit", r->memory.limit.v, err);
@@ -325,12 +347,11 @@ set_memory (struct tong_cgroup *cg, const struct cg_resources *r, bool update,
         }
     }
   if (r->memory.swap.set && !swap_first
-      && put (d, "memory.memsw.limit_in_bytes", "memory.swap", err, "%" PRId64, r->memory.swap.v)
-             < 0)
+      && write_limit (d, "memory.memsw.limit_in_bytes", r->memory.swap.v, err) < 0)
     {
       if (err && err->errnum == EBUSY)
         return memory_limit_error (d, "memory.swap", r->memory.swap.v, err);
-      return -1;
+      return tong_err_wrap (err, "linux.resources.memory.swap");
     }
   if (r->memory.reservation.set
       && put (d, "memory.soft_limit_in_bytes", "memory.reservation", err, "%" PRId64,
@@ -599,13 +620,25 @@ set_misc (struct tong_cgroup *cg, const struct cg_resources *r,
     {
       if ((d = need (cg, V1_DEVICES, "devices", err)) == NULL)
         return -1;
+      /* Each write is one rule: open each file once, not once a rule.  */
+      cleanup_close int fd_deny = -1;
+      cleanup_close int fd_allow = -1;
       for (size_t i = 0; i < n_devices; i++)
         {
           char rule[96];
           cg_device_rule_format (&devices[i], rule, sizeof rule);
           const char *file = devices[i].allow ? "devices.allow" : "devices.deny";
-          if (cg_write (d, file, rule, err) < 0)
-            return tong_err_wrap (err, "linux.resources.devices: rule \"%s\"", rule);
+          int *fd = devices[i].allow ? &fd_allow : &fd_deny;
+          char path[PATH_MAX];
+          snprintf (path, sizeof path, "%s/%s", d, file);
+          if (*fd < 0 && (*fd = open (path, O_WRONLY | O_CLOEXEC)) < 0)
+            return tong_err_set (err, errno, "linux.resources.devices: open %s", path);
+          size_t len = strlen (rule);
+          ssize_t w = write (*fd, rule, len);
+          if (w < 0 || (size_t) w != len)
+            return tong_err_set (err, w < 0 ? errno : EIO,
+                                 "linux.resources.devices: rule \"%s\": write to %s", rule,
+                                 path);
         }
     }
   return 0;

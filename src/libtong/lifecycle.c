@@ -682,6 +682,20 @@ tong_start (struct tong_ctx *ctx, const char *id, struct tong_err *err)
   return ret;
 }
 
+static void
+run_poststop (const struct oci_config *c, struct tong_state *st)
+{
+  if (c->n_hooks[OCI_HOOK_POSTSTOP])
+    {
+      st->status = TONG_STATUS_STOPPED;
+      cleanup_free char *sj = state_to_json (st, false);
+      hooks_run_warn (c, OCI_HOOK_POSTSTOP, sj);
+    }
+}
+
+static int destroy_stopped (struct tong_ctx *ctx, int dirfd, struct tong_state *st,
+                            struct tong_err *err);
+
 /* Remove a stopped container: poststop hooks, state dir.  */
 int
 lifecycle_destroy (struct tong_ctx *ctx, int dirfd, struct tong_state *st, struct tong_err *err)
@@ -690,16 +704,18 @@ lifecycle_destroy (struct tong_ctx *ctx, int dirfd, struct tong_state *st, struc
   struct tong_err cerr = { 0 };
   if (state_load_config (dirfd, st->bundle, &c, &cerr) == 0)
     {
-      if (c->n_hooks[OCI_HOOK_POSTSTOP])
-        {
-          st->status = TONG_STATUS_STOPPED;
-          cleanup_free char *sj = state_to_json (st, false);
-          hooks_run_warn (c, OCI_HOOK_POSTSTOP, sj);
-        }
+      run_poststop (c, st);
       oci_config_free (c);
     }
   else
     tong_debug ("delete: cannot read the container's config, poststop hooks skipped: %s", cerr.msg);
+  return destroy_stopped (ctx, dirfd, st, err);
+}
+
+/* The host mounts, the cgroup and the state dir of a stopped container.  */
+static int
+destroy_stopped (struct tong_ctx *ctx, int dirfd, struct tong_state *st, struct tong_err *err)
+{
   hostmounts_release (dirfd, st->rootfs);
   cleanup_close int rootfd = state_root_open (ctx->root, false, err);
   if (rootfd < 0)
@@ -884,7 +900,9 @@ tong_run (struct tong_ctx *ctx, const struct tong_create_opts *o, int *exit_code
           waitpid (cr.pid, NULL, 0);
         }
       cr.state.status = TONG_STATUS_STOPPED;
-      if (lifecycle_destroy (ctx, cr.dirfd, &cr.state, &derr) < 0 && ret == 0)
+      /* The config is at hand: not read and parsed again for the hooks.  */
+      run_poststop (cr.config, &cr.state);
+      if (destroy_stopped (ctx, cr.dirfd, &cr.state, &derr) < 0 && ret == 0)
         {
           *err = derr;
           ret = -1;

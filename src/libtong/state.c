@@ -251,37 +251,6 @@ state_clear (struct tong_state *st)
   memset (st, 0, sizeof *st);
 }
 
-int
-proc_stat (pid_t pid, unsigned long long *start_time, char *state_letter)
-{
-  char path[64], buf[1024];
-  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
-  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return -1;
-  ssize_t n = read (fd, buf, sizeof buf - 1);
-  if (n <= 0)
-    return -1;
-  buf[n] = '\0';
-  /* comm may contain spaces and parens: fields start after the last ')'.  */
-  char *p = strrchr (buf, ')');
-  if (p == NULL || p[1] != ' ')
-    return -1;
-  p += 2;
-  if (state_letter)
-    *state_letter = *p;
-  /* Field 3 is the state; start time is field 22.  */
-  for (int field = 3; field < 22; field++)
-    {
-      p = strchr (p, ' ');
-      if (p == NULL)
-        return -1;
-      p++;
-    }
-  if (start_time)
-    *start_time = strtoull (p, NULL, 10);
-  return 0;
-}
 
 void
 proc_wait_settled (pid_t pid, unsigned long long start_time, unsigned max_ms)

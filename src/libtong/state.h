@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 #include "err.h"
+#include "fileutil.h"
 #include "json.h"
 
 struct oci_config;
@@ -74,8 +75,6 @@ int state_load_config (int dirfd, const char *bundle, struct oci_config **out,
 /* The OCI state JSON (state-schema) plus runc's rootfs, created, owner.  */
 char *state_to_json (const struct tong_state *st, bool pretty);
 
-/* /proc/PID/stat: start time and state letter ('Z' zombie, 'X' dead).  -1 if gone.  */
-int proc_stat (pid_t pid, unsigned long long *start_time, char *state_letter);
 
 /* Give PID, just past execve, up to MAX_MS to run until it first sleeps or
    exits.  `start` returns only then, so that poststart hooks (config.md:

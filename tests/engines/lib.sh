@@ -20,10 +20,12 @@
 # veths, iptables rules, published ports and the engines' mounts exist only
 # there, orphans are reparented to (and reaped by) the script, and whatever
 # survives it dies with its pid namespace.  Daemons keep their state under
-# the temp dir.  At the end every process still running in the namespace is
-# killed by pid and reported; the outer part removes the cgroups the engine
-# made (when empty) and compares the host's forwarding sysctls, links,
-# netns, iptables rules and the engines' dirs in /run with what they were.
+# the temp dir, and the /run dirs engines write to whatever their state dirs
+# (netns files, shim sockets, ctr fifos, the runtime's default root) are
+# private tmpfs mounts.  At the end every process still running in the
+# namespace is killed by pid and reported; the outer part removes the
+# cgroups the engine made (when empty) and compares the host's forwarding
+# sysctls, links and iptables rules with what they were.
 
 set -u
 export LC_ALL=C
@@ -47,18 +49,28 @@ if [ "$(id -u)" != 0 ]; then
   exit 0
 fi
 
-# The top cgroup (below each controller) the engine puts its containers in.
+# The top cgroup (below each controller) the engine puts its containers in,
+# named for this run, removed afterwards (Docker's --cgroup-parent,
+# containerd's namespace).  podman's and buildah's cannot be chosen: their
+# libpod_parent is shared with any other podman, and left alone.
+ENGINE_RUN_TAG=${ENGINE_RUN_TAG:-$$}
+export ENGINE_RUN_TAG
 case $ENGINE in
-  podman | buildah) ENGINE_CGROUPS="libpod_parent" ;;
-  docker) ENGINE_CGROUPS="docker" ;;
-  containerd) ENGINE_CGROUPS="tong-test" ;;
-  *) ENGINE_CGROUPS=${ENGINE_CGROUPS:-} ;;
+  docker) ENGINE_CGROUPS="tong-docker-$ENGINE_RUN_TAG" ;;
+  containerd) ENGINE_CGROUPS="tong-test-$ENGINE_RUN_TAG" ;;
+  *) ENGINE_CGROUPS= ;;
 esac
+
+# The dirs in /run where engines (and runtimes) put things whatever their
+# own state dirs are: shim sockets and ctr fifos (/run/containerd), plugin
+# sockets (/run/docker), netns files (/run/netns), the default state of the
+# runtime podman and buildah call without --root (/run/tong, /run/runc).
+PRIVATE_RUN_DIRS="/run/containerd /run/docker /run/containers /run/crun /run/libpod /run/netns /run/tong /run/runc"
 
 # ---- outer part: snapshot the host, run the inner part, compare -------------
 
-# One line per fact: the forwarding sysctls' values, each link, netns and
-# iptables rule.  Other work on the machine may remove entries meanwhile:
+# One line per fact: the forwarding sysctls' values, each link and iptables
+# rule.  Other work on the machine may remove entries meanwhile:
 # only changed sysctls and added entries count.
 host_snapshot() {
   local f
@@ -67,8 +79,6 @@ host_snapshot() {
     [ -r "$f" ] && echo "$f=$(cat "$f")"
   done
   ip -o link show 2>/dev/null | awk -F': ' '{sub(/@.*/, "", $2); print "link " $2}'
-  ls /run/netns 2>/dev/null | sed 's/^/netns /'
-  find /run/containerd /run/docker /run/containers /run/libpod -mindepth 1 2>/dev/null | sed 's/^/file /'
   if command -v iptables-save >/dev/null 2>&1; then
     iptables-save 2>/dev/null | grep -v '^[#:*]' | grep -v '^COMMIT' | sed 's/^/iptables /'
   fi
@@ -90,26 +100,20 @@ if [ -z "${TONG_ENGINE_INNER:-}" ]; then
     exit 1
   fi
   before=$(host_snapshot)
-  # Host dirs the engines make even with private state (shim sockets,
-  # plugin and netns dirs): removed afterwards when new and left empty.
+  # The inner part mounts a tmpfs on each of these (made when missing, and
+  # then removed afterwards when left empty).
   new_dirs=()
-  for d in /run/containerd /run/containerd/fifo /run/docker /run/containers /run/crun /run/libpod /run/netns /var/lib/cni; do
+  for d in $PRIVATE_RUN_DIRS; do
     [ -e "$d" ] || new_dirs+=("$d")
   done
   start=$(date +%s)
-  new_cgroups=()
-  for name in $ENGINE_CGROUPS; do
-    for c in /sys/fs/cgroup/*/; do
-      [ -e "$c$name" ] || new_cgroups+=("$c$name")
-    done
-  done
   # A timeout's SIGTERM reaches the inner script too (the same process
   # group): wait for its cleanup, then check the host.
   trap 'echo "# engines: $ENGINE: terminated"' TERM INT HUP
   TONG_ENGINE_INNER=1 unshare --pid --fork --mount-proc --net --mount --propagation private -- bash "$0" "$@"
   rc=$?
   left=()
-  for c in "${new_cgroups[@]}"; do
+  for c in $([ -z "$ENGINE_CGROUPS" ] || ls -d /sys/fs/cgroup/*/"$ENGINE_CGROUPS" 2>/dev/null); do
     # Processes killed last may take a moment to leave their cgroups.
     for ((i = 0; i < 25; i++)); do
       [ -d "$c" ] || break
@@ -118,7 +122,9 @@ if [ -z "${TONG_ENGINE_INNER:-}" ]; then
     done
     [ -d "$c" ] && left+=("$c")
   done
-  if [ ${#left[@]} = 0 ]; then
+  if [ -z "$ENGINE_CGROUPS" ]; then
+    :
+  elif [ ${#left[@]} = 0 ]; then
     pass "cleanup: the engine's cgroups are gone"
   else
     fail "cleanup: the engine's cgroups are gone" "still there (not empty): ${left[*]}"
@@ -130,7 +136,7 @@ if [ -z "${TONG_ENGINE_INNER:-}" ]; then
   after=$(host_snapshot)
   added=$(comm -13 <(sort <<<"$before") <(sort <<<"$after") | tr '\n' ' ')
   if [ -z "$added" ]; then
-    pass "host: unchanged (forwarding sysctls, links, netns, iptables, engine dirs in /run)"
+    pass "host: unchanged (forwarding sysctls, links, iptables rules)"
   else
     fail "host: unchanged" "new or changed: $added"
     # Put the forwarding sysctls back.
@@ -146,6 +152,12 @@ fi
 # ---- inner part: in the test's own network and mount namespaces -------------
 
 ip link set lo up
+for d in $PRIVATE_RUN_DIRS; do
+  mkdir -p "$d" && mount -t tmpfs -o mode=0755 tmpfs "$d" || {
+    echo "not ok engines: $ENGINE: a private tmpfs on $d"
+    exit 1
+  }
+done
 
 TMP=$(mktemp -d "${TONG_TEST_TMP:-/tmp}/tong-engine-$ENGINE.XXXXXX")
 chmod 0755 "$TMP"
@@ -366,12 +378,18 @@ descendants() {
 # daemons); then this kills what is left in the pid namespace (this shell
 # is its pid 1) and removes the temp dir.
 engine_cleanup() { :; }
+TERMINATED=
 _final_cleanup() {
   local pid left=() cg
-  engine_cleanup >>"$TMP/cleanup.log" 2>&1
-  for pid in "${DAEMON_PIDS[@]}"; do
-    stop_pid "$pid"
-  done
+  # Terminated (a timeout, which kills for good 10 s later): no graceful
+  # engine cleanup, everything in the pid namespace is killed below; the
+  # state is under $TMP and the private /run dirs.
+  if [ -z "$TERMINATED" ]; then
+    engine_cleanup >>"$TMP/cleanup.log" 2>&1
+    for pid in "${DAEMON_PIDS[@]}"; do
+      stop_pid "$pid"
+    done
+  fi
   for pid in $(descendants $$); do
     [ "$pid" = $$ ] && continue
     [ "$pid" = "$BASHPID" ] && continue
@@ -379,7 +397,9 @@ _final_cleanup() {
     left+=("$pid:$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-60)")
     kill -KILL "$pid" 2>/dev/null
   done
-  if [ ${#left[@]} = 0 ]; then
+  if [ -n "$TERMINATED" ]; then
+    fail "cleanup: terminated" "killed ${#left[@]} processes"
+  elif [ ${#left[@]} = 0 ]; then
     pass "cleanup: no process left"
   else
     fail "cleanup: no process left" "killed ${left[*]}"
@@ -393,4 +413,4 @@ _final_cleanup() {
 }
 trap _final_cleanup EXIT
 # A timeout's SIGTERM (sent to the whole process group) still cleans up.
-trap 'exit 143' TERM INT HUP
+trap 'TERMINATED=1; exit 143' TERM INT HUP

@@ -57,6 +57,26 @@ test_pull_store() {
     "$(printf '%s' "$OUT" | jq -r --arg n "$REG/test/busybox:v1" '.[] | select(.name == $n) | .digest')" "$BASE_DIGEST"
   assert_eq "images --format json: id of v1" \
     "$(printf '%s' "$OUT" | jq -r --arg n "$REG/test/busybox:v1" '.[] | select(.name == $n) | .id')" "$BASE_CONFIG"
+  # SIZE is the unpacked size, as docker images shows it: the config plus
+  # the uncompressed layers; the compressed size is there too.
+  local cfg_size layer_blob unpacked
+  cfg_size=$(stat -c %s "$s/blobs/sha256/${BASE_CONFIG:7}")
+  layer_blob=$(stat -c %s "$s/blobs/sha256/${BASE_LAYER:7}")
+  unpacked=$(gzip -dc <"$s/blobs/sha256/${BASE_LAYER:7}" | wc -c)
+  assert_eq "images --format json: size is the unpacked size" \
+    "$(printf '%s' "$OUT" | jq -r --arg n "$REG/test/busybox:v1" '.[] | select(.name == $n) | .size')" \
+    "$((cfg_size + unpacked))"
+  assert_eq "images --format json: compressedSize is the blobs'" \
+    "$(printf '%s' "$OUT" | jq -r --arg n "$REG/test/busybox:v1" '.[] | select(.name == $n) | .compressedSize')" \
+    "$((cfg_size + layer_blob))"
+  assert_eq "the layer's unpacked size was measured at pull" "$(cat "$s/tong-sizes/${BASE_LAYER:7}")" "$unpacked"
+  sh_run "$IMG" --root "$s" images
+  local human
+  human=$(awk -v n=$((cfg_size + unpacked)) 'BEGIN { printf "%.3gMB", n / 1e6 }')
+  assert_match "images: SIZE column, unpacked" "$OUT" "^$REG/test/busybox +v1 .* ${human}\$"
+  sh_run "$IMG" --root "$s" inspect "$REG/test/busybox:v1"
+  assert_eq "inspect: Size unpacked, CompressedSize" "$(printf '%s' "$OUT" | jq -c '[.Size, .CompressedSize]')" \
+    "[$((cfg_size + unpacked)),$((cfg_size + layer_blob))]"
   sh_run "$IMG" --root "$s" images --digests
   assert_contains "images --digests" "$OUT" "$BASE_DIGEST"
   # --quiet prints only the digest.
@@ -129,6 +149,13 @@ test_config() {
   assert_fails "an unknown user is an error"
   assert_contains "it names the user" "$ERR" "nosuchuser"
   assert_false "and leaves no rootfs" test -e "$T/b3/rootfs"
+  # The store named by the environment; a PATH given is kept, no default added.
+  sh_run env TONG_IMAGE_ROOT="$s" "$IMG" unpack "$REG/test/conf:v1" "$T/b4" -e PATH=/only/here
+  assert_ok "TONG_IMAGE_ROOT names the store" || return
+  assert_eq "a PATH given is the only PATH" \
+    "$(jq -c '[.process.env[] | select(startswith("PATH="))]' "$T/b4/config.json")" '["PATH=/only/here"]'
+  sh_run env TONG_IMAGE_ROOT="$T/empty-store" "$IMG" images -q
+  assert_eq "another TONG_IMAGE_ROOT: another (empty) store" "$OUT" ""
 }
 
 test_whiteouts() {
@@ -241,6 +268,7 @@ test_rmi_prune_df() {
   sh_run "$IMG" --root "$s" rmi "${BASE_CONFIG:7:12}"
   assert_ok "rmi by image ID"
   assert_eq "the store is empty" "$(ls "$s/blobs/sha256" | wc -l)" 0
+  assert_eq "no unpacked size outlives its layer" "$(ls -A "$s/tong-sizes" | wc -l)" 0
   assert_eq "index.json is empty" "$(jq '.manifests | length' "$s/index.json")" 0
   sh_run "$IMG" --root "$s" rmi "$REG/test/busybox:v1"
   assert_fails "rmi of an unknown name fails"
@@ -402,11 +430,67 @@ EOF
     [ "$(sha256sum <"$f" | cut -d' ' -f1)" = "${f##*/}" ] || bad=$((bad + 1))
   done
   assert_eq "every blob in blobs/ is whole" "$bad" 0
-  # The next writer cleans ingest/, and the pull completes.
+  # What it stored is reached by no name: prune takes it (and, a writer,
+  # cleans ingest/).
+  sh_run "$IMG" --root "$s" prune
+  assert_ok "prune after the killed pull"
+  assert_eq "prune left no blob: none was reachable" "$(ls -A "$s/blobs/sha256" | wc -l)" 0
+  assert_eq "and emptied ingest/" "$(ls -A "$s/ingest" | wc -l)" 0
+  # The next pull completes.
   sh_run "$IMG" --root "$s" pull "$REG/test/busybox:v1"
   assert_ok "a new pull succeeds"
   assert_eq "ingest/ is empty again" "$(ls -A "$s/ingest" | wc -l)" 0
   assert_true "the layer is whole now" test -f "$s/blobs/sha256/${BASE_LAYER:7}"
+}
+
+# A pull in progress (stalled half-way through its layer by the fake
+# registry, in a network namespace of its own) does not hold up the others:
+# images, unpack and a pull of another image run beside it; rmi and prune
+# wait for it (they remove blobs) and then work.
+test_pull_beside() {
+  command -v unshare >/dev/null && command -v ip >/dev/null || { bail "tools" "unshare and ip needed"; return; }
+  local s=$T/store w=$T/fake
+  mkdir -p "$w"
+  local half=$(($(stat -c %s "$FIX/oci/blobs/sha256/${BASE_LAYER:7}") / 2))
+  make_fake_registry "$w" "$half"
+  cat >"$w/ns.sh" <<NS
+ip link set lo up || exit 1
+busybox nc -ll -p 5000 -e '$w/handler' & echo \$! >'$w/nc.pid'
+for i in \$(seq 50); do busybox nc -w 1 127.0.0.1 5000 </dev/null >/dev/null 2>&1 && break; sleep 0.1; done
+'$IMG' --root '$s' pull 127.0.0.1:5000/test/slow:v1 >'$w/pull.out' 2>&1 & echo \$! >'$w/pull.pid'
+wait \$(cat '$w/pull.pid')
+kill \$(cat '$w/nc.pid')
+NS
+  unshare -n bash "$w/ns.sh" >"$w/ns.log" 2>&1 </dev/null &
+  local ns=$!
+  defer "kill $ns; kill \$(cat '$w/nc.pid') \$(cat '$w/stall.pid'); kill -9 \$(cat '$w/pull.pid')"
+  local i got=0
+  for ((i = 0; i < 300; i++)); do
+    got=$(find "$s/ingest" -type f -size +$((half / 1024 - 1))k 2>/dev/null | wc -l)
+    [ "$got" -ge 1 ] && [ -s "$w/stall.pid" ] && break
+    sleep 0.05
+  done
+  assert_eq "a pull is stalled half-way" "$got" 1 || { cat "$w/ns.log" "$w/pull.out" >&2; return; }
+  # zstd:v1 has layers of its own (the same tree, recompressed).
+  sh_run "$IMG" --root "$s" pull "$REG/test/zstd:v1"
+  assert_ok "another pull runs beside it" || return
+  sh_run "$IMG" --root "$s" images --format json
+  assert_ok "images runs beside it"
+  assert_eq "and lists the image just pulled, not the stalled one" \
+    "$(printf '%s' "$OUT" | jq -c '[.[].name]')" "[\"$REG/test/zstd:v1\"]"
+  sh_run "$IMG" --root "$s" unpack "$REG/test/zstd:v1" "$B"
+  assert_ok "unpack runs beside it"
+  assert_true "the stalled pull still runs" kill -0 "$(cat "$w/pull.pid")"
+  kill -9 "$(cat "$w/pull.pid")"
+  wait "$ns"
+  kill "$(cat "$w/stall.pid")" 2>/dev/null
+  sh_run "$IMG" --root "$s" rmi "$REG/test/zstd:v1"
+  assert_ok "rmi once it is gone"
+  sh_run "$IMG" --root "$s" prune
+  assert_ok "prune"
+  assert_eq "nothing left in blobs/" "$(ls -A "$s/blobs/sha256" | wc -l)" 0
+  assert_eq "nor in ingest/ (the killed pull's download and lock)" "$(ls -A "$s/ingest" | wc -l)" 0
+  assert_eq "index.json is empty" "$(jq '.manifests | length' "$s/index.json")" 0
 }
 
 # ---- registry behaviour a real registry will not show: a fake one ----------------
@@ -592,6 +676,75 @@ test_escapes() {
   assert_false "nothing written next to the bundle" test -e "$T/escape"
 }
 
+# Plain HTTP to an address that is not loopback only with --insecure.  The
+# registry gets such an address (192.0.2.1, TEST-NET-1) on the loopback of a
+# network namespace of the test's own, with the pulls: nothing leaves it.
+test_insecure() {
+  command -v unshare >/dev/null && command -v ip >/dev/null || { bail "tools" "unshare and ip needed"; return; }
+  local w=$T/insecure
+  mkdir -p "$w"
+  printf '%s\n' 'version: 0.1' 'log:' '  level: info' 'storage:' '  filesystem:' \
+    "    rootdirectory: $REG_DATA" 'http:' '  addr: "192.0.2.1:5000"' '  secret: tong-image-tests' >"$w/config.yml"
+  cat >"$w/ns.sh" <<NS
+ip link set lo up && ip addr add 192.0.2.1/32 dev lo || exit 1
+timeout -k 5 120 docker-registry serve '$w/config.yml' >'$w/registry.log' 2>&1 </dev/null & reg=\$!
+for i in \$(seq 100); do grep -q 'listening on' '$w/registry.log' && break; sleep 0.1; done
+timeout 60 '$IMG' --root '$T/s1' pull 192.0.2.1:5000/test/busybox:v1 >'$w/plain.out' 2>'$w/plain.err'
+echo \$? >'$w/plain.rc'
+timeout 60 '$IMG' --root '$T/s2' pull --insecure 192.0.2.1:5000/test/busybox:v1 >'$w/insecure.out' 2>'$w/insecure.err'
+echo \$? >'$w/insecure.rc'
+kill \$reg; wait \$reg
+NS
+  timeout -k 5 200 unshare -n bash "$w/ns.sh" >"$w/ns.log" 2>&1 </dev/null
+  assert_eq "the namespace's registry ran" "$(grep -c 'listening on' "$w/registry.log" 2>/dev/null)" 1 ||
+    { cat "$w/ns.log" "$w/registry.log" >&2; return; }
+  assert_eq "without --insecure: plain HTTP to 192.0.2.1 refused (exit 1)" "$(cat "$w/plain.rc")" 1
+  assert_contains "the error names the registry" "$(cat "$w/plain.err")" "192.0.2.1:5000"
+  assert_eq "no name recorded" "$(jq '.manifests | length' "$T/s1/index.json" 2>/dev/null || echo 0)" 0
+  assert_eq "with --insecure: the pull succeeds" "$(cat "$w/insecure.rc")" 0
+  assert_contains "the digest" "$(cat "$w/insecure.out")" "Digest: $BASE_DIGEST"
+  assert_contains "and that --insecure allows plain HTTP" "$(cat "$w/plain.err")" "or with --insecure"
+}
+
+# On a terminal (a pty from script): one line per layer, rewritten in place
+# (cursor up, clear, back down: no new line per update), ending in
+# "Already exists" for a layer the store has and "Pull complete" for one it
+# fetched, then the Digest and Status lines; --quiet: only the digest.
+test_tty_progress() {
+  command -v script >/dev/null || { bail "tools" "script needed"; return; }
+  local s=$T/store
+  sh_run "$IMG" --root "$s" pull "$REG/test/busybox:v1" || { bail "pull" "$ERR"; return; }
+  local wm l1 l2 l3
+  wm=$(layout_manifest "$FIX/oci" wh)
+  l1=$(jq -r '.layers[0].digest' "$FIX/oci/blobs/sha256/${wm:7}")
+  l2=$(jq -r '.layers[1].digest' "$FIX/oci/blobs/sha256/${wm:7}")
+  l3=$(jq -r '.layers[2].digest' "$FIX/oci/blobs/sha256/${wm:7}")
+  TERM=xterm timeout 60 script -qec "'$IMG' --root '$s' pull '$REG/test/wh:v1'" /dev/null >"$T/tty.raw" 2>&1 </dev/null
+  local raw lines
+  raw=$(tr -d '\r' <"$T/tty.raw")
+  lines=$(printf '%s\n' "$raw" | sed 's/\x1b\[[0-9]*[ABK]//g')
+  assert_eq "seven lines: Pulling from, one per layer, Digest, Status, the name" "$(printf '%s\n' "$raw" | wc -l)" 7
+  assert_eq "each layer's line starts as Waiting" \
+    "$(printf '%s\n' "$lines" | sed -n 2,4p | tr '\n' ' ')" \
+    "${l1:7:12}: Waiting ${l2:7:12}: Waiting ${l3:7:12}: Waiting "
+  local ups downs
+  ups=$(printf '%s' "$raw" | grep -o $'\x1b''\[[0-9]*A' | tr -dc '0-9\n' | awk '{ s += $1 } END { print s + 0 }')
+  downs=$(printf '%s' "$raw" | grep -o $'\x1b''\[[0-9]*B' | tr -dc '0-9\n' | awk '{ s += $1 } END { print s + 0 }')
+  assert_ne "layer lines are rewritten in place" "$ups" 0
+  assert_eq "every move up to a layer's line comes back down" "$ups" "$downs"
+  # The last text written for each layer is what its line shows.
+  local last
+  last() { printf '%s' "$raw" | sed 's/\x1b\[[0-9]*[ABK]/\n/g' | grep "^${1:7:12}: " | tail -n 1; }
+  assert_eq "the shared layer: Already exists" "$(last "$l1")" "${l1:7:12}: Already exists"
+  assert_eq "a new layer: Pull complete" "$(last "$l2")" "${l2:7:12}: Pull complete"
+  assert_eq "the last layer: Pull complete" "$(last "$l3")" "${l3:7:12}: Pull complete"
+  assert_contains "a progress bar on the way" "$raw" "Downloading ["
+  assert_match "then the Digest line" "$(printf '%s\n' "$lines" | sed -n 5p)" "Digest: $(layout_manifest "$FIX/oci" wh)\$"
+  assert_eq "and the Status line" "$(printf '%s\n' "$lines" | sed -n 6p)" "Status: Downloaded newer image for $REG/test/wh:v1"
+  TERM=xterm timeout 60 script -qec "'$IMG' --root '$s' pull -q '$REG/test/conf:v1'" /dev/null >"$T/tty.q" 2>&1 </dev/null
+  assert_eq "--quiet on a terminal: only the digest" "$(tr -d '\r' <"$T/tty.q")" "$(layout_manifest "$FIX/oci" conf)"
+}
+
 # ::1, where the host has it (no line at all where it has not).
 test_ipv6() {
   local data=$REG_DATA
@@ -638,7 +791,10 @@ run_test volumes test_volumes
 run_test concurrent test_concurrent
 run_test escapes test_escapes
 run_test killed_pull test_killed_pull
+run_test pull_beside test_pull_beside
 run_test fake_registry test_fake_registry
+run_test tty_progress test_tty_progress
+run_test insecure test_insecure
 if ip -6 addr show dev lo 2>/dev/null | grep -q 'inet6 ::1/128'; then
   run_test ipv6 test_ipv6
 fi

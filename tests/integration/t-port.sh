@@ -90,6 +90,8 @@ t_http() {
   assert_eq "4 MiB through the proxy, checksum equal" "$got" "$want"
   tp ls
   assert_eq "ls line" "$OUT" "$ID 127.0.0.1:$port->8080/tcp"
+  tp --root "$ROOT" ls
+  assert_eq "options before the command, as tong-image and tong-volume take --root" "$OUT" "$ID 127.0.0.1:$port->8080/tcp"
   tp ls --format json
   assert_eq "ls json" "$(printf '%s' "$OUT" | jq -c '.[0] | [.container, .hostIp, .hostPort, .containerPort, .protocol]')" \
     "[\"$ID\",\"127.0.0.1\",$port,8080,\"tcp\"]"
@@ -121,6 +123,88 @@ t_ipv6() {
     sleep 0.1
   done
   assert_eq "IPv6 host side, the container's IPv4 loopback inside" "$got" "$(sha256sum <"$T/big.bin" | cut -d' ' -f1)"
+}
+
+# sha_via URL: the checksum of what curl fetched (bounded polls: the proxy
+# is ready, the server inside may still be starting).
+sha_via() {
+  local i got=""
+  for ((i = 0; i < 100; i++)); do
+    got=$(curl -sfg --max-time 10 "$1" | sha256sum | cut -d' ' -f1)
+    [ "$got" = "$(sha256sum <"$T/big.bin" | cut -d' ' -f1)" ] && break
+    sleep 0.1
+  done
+  printf '%s' "$got"
+}
+
+# The inside address: the loopback of the published address's family first
+# (a server bound to ::1 only), the other loopback when that one refuses
+# (TCP), or --container-ip (a server bound to another address only).
+t_inside_address() {
+  if ! ip -6 addr show dev lo 2>/dev/null | grep -q 'inet6 ::1/'; then
+    echo "# $AREA: inside_address: no ::1 on the host's loopback, not checked"
+    return
+  fi
+  # Two servers: one on ::1 only, one on 192.0.2.10 only (an address put on
+  # the loopback of the container's own network namespace, made for it).
+  # The address comes after create: the second server retries its bind
+  # (bounded: 100 x 0.1 s) until it is there.
+  start_ctr /bin/sh -c 'for i in $(seq 100); do /bin/httpd -p 192.0.2.10:8081 -h /www 2>/dev/null && break; sleep 0.1; done &
+    exec /bin/httpd -f -p "[::1]:8080" -h /www' || return
+  nsenter -t "$CPID" -n ip addr add 192.0.2.10/32 dev lo || { bail "address" "ip addr add failed"; return; }
+  local want port
+  want=$(sha256sum <"$T/big.bin" | cut -d' ' -f1)
+  tp publish --root "$ROOT" "$ID" "[::1]:0:8080"
+  assert_ok "publish [::1]:0:8080" || return
+  port=$(host_port "$OUT")
+  assert_eq "IPv6 host address: the container's ::1" "$(sha_via "http://[::1]:$port/big.bin")" "$want"
+  tp publish --root "$ROOT" "$ID" "127.0.0.1:0:8080"
+  port=$(host_port "$OUT")
+  assert_eq "IPv4 host address, a server on ::1 only: reached on the other loopback" \
+    "$(sha_via "http://127.0.0.1:$port/big.bin")" "$want"
+  tp publish --root "$ROOT" "$ID" "127.0.0.1:0:8081"
+  port=$(host_port "$OUT")
+  sh_run "$PT" tcp-send 127.0.0.1 "$port"
+  assert_contains "a server on another address only: not on the loopback (reset)" "$OUT" "end=reset"
+  tp publish --root "$ROOT" --container-ip 192.0.2.10 "$ID" "127.0.0.1:0:8081"
+  assert_ok "publish --container-ip 192.0.2.10" || return
+  port=$(host_port "$OUT")
+  assert_eq "--container-ip: reached there" "$(sha_via "http://127.0.0.1:$port/big.bin")" "$want"
+  tp ls --format json
+  assert_eq "ls --format json shows the inside address" \
+    "$(printf '%s' "$OUT" | jq -r --argjson p "$port" '.[] | select(.hostPort == $p) | .containerIp')" 192.0.2.10
+  tp publish --root "$ROOT" --container-ip 999.1.1.1 "$ID" "127.0.0.1:0:8081"
+  assert_fails "a bad --container-ip is refused"
+  tp ls --container-ip 192.0.2.10
+  assert_fails "--container-ip is refused outside publish"
+}
+
+# 0.0.0.0 when asked, and only then: in a network namespace of the test's
+# own (its loopback only), so "any address" reaches nothing else.
+t_any_address() {
+  command -v unshare >/dev/null || { bail "tools" "unshare needed"; return; }
+  start_ctr "${HTTPD[@]}" || return
+  cat >"$T/ns.sh" <<NS
+ip link set lo up || exit 1
+export TONG_PORT_STATE_DIR='$T/ports'
+'$TP' publish --pid $CPID 0.0.0.0:0:8080 >'$T/any.pub' 2>&1 || exit 1
+port=\$(sed -n 's/^0\.0\.0\.0:\([0-9]*\)->.*/\1/p' '$T/any.pub')
+for i in \$(seq 100); do
+  curl -sf --max-time 10 "http://127.0.0.1:\$port/big.bin" | sha256sum | cut -d' ' -f1 >'$T/any.sum'
+  [ "\$(cat '$T/any.sum')" = '$(sha256sum <"$T/big.bin" | cut -d' ' -f1)' ] && break
+  sleep 0.1
+done
+'$TP' ls --format json >'$T/any.ls'
+'$TP' unpublish --pid $CPID >'$T/any.unpub' 2>&1
+echo \$? >'$T/any.rc'
+NS
+  timeout -k 5 120 unshare -n bash "$T/ns.sh" >"$T/ns.log" 2>&1 </dev/null
+  assert_match "publish 0.0.0.0:0:8080 prints the address asked for" "$(cat "$T/any.pub" 2>&1)" '^0\.0\.0\.0:[0-9]+->8080/tcp$'
+  assert_eq "reached through it" "$(cat "$T/any.sum" 2>&1)" "$(sha256sum <"$T/big.bin" | cut -d' ' -f1)"
+  assert_eq "ls: hostIp 0.0.0.0" "$(jq -r '.[0].hostIp' "$T/any.ls" 2>&1)" 0.0.0.0
+  assert_eq "unpublished" "$(cat "$T/any.rc" 2>&1)" 0
+  tp ls
+  assert_eq "nothing left" "$OUT" ""
 }
 
 t_concurrent() {
@@ -399,6 +483,31 @@ t_publish_all() {
   assert_match "udp through it" "$OUT" '^reply=from=[0-9]+ hi$'
 }
 
+# -P from a createRuntime hook: the exposed ports come from the annotations
+# of the state on stdin.
+t_publish_all_hook() {
+  make_bundle "$B" "${HTTPD[@]}" || return
+  mkdir -p "$B/rootfs/www" && head -c 100000 /dev/urandom >"$B/rootfs/www/big.bin"
+  add_exposed || return
+  cfg "$B" '.hooks = {
+      createRuntime: [{path: $tp, args: ["tong-port", "publish", "--hook", "--state-dir", $sd, "-P"]}],
+      poststop: [{path: $tp, args: ["tong-port", "unpublish", "--hook", "--state-dir", $sd]}]}' \
+    --arg tp "$TP" --arg sd "$T/ports" || return
+  defer stop_proxies
+  tong_to "$T/ctr.out" create --bundle "$B" "$ID"
+  assert_ok "create runs tong-port publish --hook -P" || return
+  tong start "$ID"
+  tp ls --format json
+  assert_eq "both exposed ports published" \
+    "$(printf '%s' "$OUT" | jq -c '[.[] | "\(.containerPort)/\(.protocol)"] | sort')" '["5353/udp","8080/tcp"]'
+  local port
+  port=$(printf '%s' "$OUT" | jq -r '.[] | select(.containerPort == 8080) | .hostPort')
+  assert_true "reachable" wait_http "$port"
+  tong delete --force "$ID"
+  tp ls
+  assert_eq "nothing published after delete" "$OUT" ""
+}
+
 t_publish_all_ip() {
   PRE_CREATE=add_exposed start_ctr "${HTTPD[@]}" || return
   tp publish --root "$ROOT" -P --ip 127.0.0.2 "$ID"
@@ -458,6 +567,8 @@ t_errors() {
 
 run_test http t_http
 run_test ipv6 t_ipv6
+run_test inside_address t_inside_address
+run_test any_address t_any_address
 run_test concurrent t_concurrent
 run_test half_close t_half_close
 run_test inherited_fds t_inherited_fds
@@ -470,6 +581,7 @@ run_test udp t_udp
 run_test netns_path t_netns_path
 run_test hooks t_hooks
 run_test publish_all t_publish_all
+run_test publish_all_hook t_publish_all_hook
 run_test publish_all_ip t_publish_all_ip
 run_test publish_all_none t_publish_all_none
 run_test errors t_errors

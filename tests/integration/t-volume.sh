@@ -111,7 +111,7 @@ t_in_use() {
   assert_ok "attach" || return
   tv rm busy
   assert_fails "rm refused" || return
-  assert_contains "the reason" "$ERR" "is in use"
+  assert_contains "the reason, in Docker's words" "$ERR" "remove busy: volume is in use - [$B]"
   assert_true "the volume is still there" test -d "$T/volumes/busy/_data"
   tv inspect busy
   assert_eq "UsedBy names the bundle" "$(printf '%s' "$OUT" | jq -r '.[0].UsedBy[0]')" "$B"
@@ -194,8 +194,17 @@ t_prune() {
   assert_eq "named and in-use ones stay" "$OUT" "$(printf '%s\n' "$a2" named other | sort)"
   tv prune --all --filter label=keep=no
   assert_eq "prune --all with a label filter" "$OUT" other
+  tv create --label keep=yes named2
+  tv prune --filter all=true --filter label!=keep
+  assert_ok "prune --filter all=true --filter label!=keep" || return
+  assert_eq "label!= spares the labelled ones" "$OUT" ""
+  tv prune --filter all=true --filter label!=keep=no
+  assert_eq "all=true (Docker 23's filter) takes named volumes without keep=no" "$OUT" "$(printf 'named\nnamed2')"
+  tv create named
   tv prune --all
   assert_eq "prune --all takes the unused named volume" "$OUT" named
+  tv prune --filter all=maybe
+  assert_fails "a bad all= value is refused"
   tv ls -q
   assert_eq "the one in use survives" "$OUT" "$a2"
 }
@@ -223,6 +232,56 @@ t_from() {
     "$(jq -r '[.mounts[] | select(.destination == "/data") | .options[2]][0]' "$T/b3/config.json")" ro
   tv inspect vdata
   assert_eq "both bundles recorded as users" "$(printf '%s' "$OUT" | jq -r '.[0].UsedBy | length')" 3
+}
+
+# --from takes the other bundle's bind mounts too, as Docker's --volumes-from
+# takes its binds: host paths (with their mode and options) and relative
+# sources (resolved in the other bundle, as the runtime does).
+t_from_binds() {
+  mkdir -p "$T/host" "$B/volumes/img1"
+  echo from-host >"$T/host/f"
+  echo from-bundle >"$B/volumes/img1/g"
+  make_bundle "$B" || return
+  tv attach "$B" "$T/host:/h:ro" vd:/data
+  assert_ok "a bind and a volume on the first bundle" || return
+  cfg "$B" '.mounts += [{destination: "/rel", type: "bind", source: "volumes/img1", options: ["bind", "rslave"]}]' || return
+  make_bundle "$T/b2" /bin/tinit cat /h/f -- cat /rel/g -- write /data/d yes -- write /h/x no || return
+  tv attach --from "$B" "$T/b2"
+  assert_ok "attach --from" || return
+  assert_eq "the host bind, with its source and ro" \
+    "$(jq -c '[.mounts[] | select(.destination == "/h") | [.type, .source, .options]]' "$T/b2/config.json")" \
+    "[[\"bind\",\"$T/host\",[\"rbind\",\"rprivate\",\"ro\"]]]"
+  assert_eq "a relative source made absolute in the other bundle, its options kept" \
+    "$(jq -c '[.mounts[] | select(.destination == "/rel") | [.source, .options]]' "$T/b2/config.json")" \
+    "[[\"$B/volumes/img1\",[\"bind\",\"rslave\",\"rw\"]]]"
+  assert_eq "the runtime's own mounts are not copied twice" \
+    "$(jq '[.mounts[] | select(.destination == "/proc")] | length' "$T/b2/config.json")" 1
+  # A rootless bundle binds the host's /sys: not taken over a bundle's sysfs.
+  cfg "$B" '.mounts |= map(if .destination == "/sys" then {destination: "/sys", type: "none", source: "/sys", options: ["rbind", "nosuid", "noexec", "nodev", "ro"]} else . end)' || return
+  tv attach --from "$B" "$T/b2"
+  assert_eq "the bundle's own sysfs stays" \
+    "$(jq -c '[.mounts[] | select(.destination == "/sys") | .type]' "$T/b2/config.json")" '["sysfs"]'
+  tong run --bundle "$T/b2" "$ID"
+  assert_contains "the second container reads the host bind" "$OUT" from-host
+  assert_contains "and the other bundle's relative bind" "$OUT" from-bundle
+  assert_contains "the bind stays ro (EROFS)" "$OUT" "errno=$EROFS"
+  assert_eq "and the volume is shared" "$(cat "$T/volumes/vd/_data/d" 2>&1)" yes
+  # An explicit SPEC wins over the other bundle's mount at the same path.
+  mkdir -p "$T/mine"
+  make_bundle "$T/b3" || return
+  tv attach --from "$B:rw" "$T/b3" "$T/mine:/h"
+  assert_ok "attach --from with a SPEC for one of its paths" || return
+  assert_eq "the SPEC's source at /h" \
+    "$(jq -c '[.mounts[] | select(.destination == "/h") | [.source, .options[-1]]]' "$T/b3/config.json")" \
+    "[[\"$T/mine\",\"rw\"]]"
+  assert_eq ":rw makes the other binds rw" \
+    "$(jq -r '.mounts[] | select(.destination == "/rel") | .options[-1]' "$T/b3/config.json")" rw
+  # A bind whose host path has gone is an error, and nothing changes.
+  cp "$T/b3/config.json" "$T/b3.orig"
+  cfg "$B" '.mounts += [{destination: "/gone", type: "bind", source: "/nonexistent/tong-test", options: ["rbind"]}]' || return
+  tv attach --from "$B" "$T/b3"
+  assert_fails "a missing bind source in the other bundle fails"
+  assert_true "config.json unchanged" cmp -s "$T/b3/config.json" "$T/b3.orig"
 }
 
 t_bad_specs() {
@@ -283,6 +342,41 @@ t_image_volumes() {
   assert_true "its write went to the volume" test -e "$src/new"
   tv attach --image-volumes "$B"
   assert_fails "again: nothing left to attach (explicit mounts win)"
+  # Options after the arguments too, as the README writes it.
+  make_bundle "$T/b2" || return
+  cfg "$T/b2" '.annotations["io.tong.image.volumes"] = "/var/data"' || return
+  tv attach "$T/b2" named:/data --image-volumes
+  assert_ok "attach BUNDLE SPEC --image-volumes" || return
+  assert_eq "both mounts" "$(jq -c '[.mounts[] | select(.destination == "/data" or .destination == "/var/data") | .destination]' "$T/b2/config.json")" \
+    '["/data","/var/data"]'
+  tv ls -q named --filter dangling=false
+  assert_fails "ls takes no argument, wherever the options are"
+}
+
+# After tong-image unpack (--image-volumes anonymous): its own anonymous
+# volume, a bind of BUNDLE/volumes/ID holding the image's content, is
+# replaced by a volume of the store, seeded from that directory.
+t_image_volumes_unpacked() {
+  make_bundle "$B" /bin/tinit cat /var/data/seed || return
+  mkdir -p "$B/rootfs/var/data" "$B/volumes/0123abcd"
+  echo seeded-by-tong-image >"$B/volumes/0123abcd/seed"
+  chown 1000:1000 "$B/volumes/0123abcd"
+  chmod 0711 "$B/volumes/0123abcd"
+  cfg "$B" '.annotations["io.tong.image.volumes"] = "/var/data,/var/log"
+    | .mounts += [{destination: "/var/data", type: "bind", source: "volumes/0123abcd", options: ["rbind", "rprivate"]},
+                  {destination: "/var/log", type: "tmpfs", source: "tmpfs"}]' || return
+  tv attach --image-volumes "$B"
+  assert_ok "attach --image-volumes" || return
+  assert_match "one anonymous volume" "$OUT" '^[0-9a-f]{64}$'
+  local src
+  src=$(jq -r '.mounts[] | select(.destination == "/var/data") | .source' "$B/config.json")
+  assert_eq "the mount is now the store's volume" "$src" "$T/volumes/$OUT/_data"
+  assert_eq "one mount at /var/data" "$(jq '[.mounts[] | select(.destination == "/var/data")] | length' "$B/config.json")" 1
+  assert_eq "seeded from tong-image's directory" "$(cat "$src/seed" 2>&1)" seeded-by-tong-image
+  assert_eq "with its owner and mode" "$(stat -c '%u:%g %a' "$src")" "1000:1000 711"
+  assert_eq "a tmpfs the user chose stays" "$(jq -r '.mounts[] | select(.destination == "/var/log") | .type' "$B/config.json")" tmpfs
+  tong run --bundle "$B" "$ID"
+  assert_contains "the container reads it" "$OUT" seeded-by-tong-image
 }
 
 t_ls_inspect_env() {
@@ -323,7 +417,9 @@ run_test in_use t_in_use
 run_test prune t_prune
 run_test lock t_lock
 run_test from t_from
+run_test from_binds t_from_binds
 run_test bad_specs t_bad_specs
 run_test bind t_bind
 run_test image_volumes t_image_volumes
+run_test image_volumes_unpacked t_image_volumes_unpacked
 run_test ls_inspect_env t_ls_inspect_env

@@ -115,6 +115,51 @@ test_store (void)
   store_close (&s);
 }
 
+/* Two pulls at once, each with the index it read when it opened the store:
+   the second's update must keep the first's name (the index is re-read
+   under the index lock), and both hold the store shared.  */
+static void
+test_two_pulls (void)
+{
+  char r2[300];
+  snprintf (r2, sizeof r2, "%s/pulls", root);
+  struct store a, b;
+  struct tong_err err = { 0 };
+  UNIT_CHECK (store_open_pull (r2, &a, &err) == 0, "a pull opens a new store", "%s", err.msg);
+  UNIT_CHECK (store_open_pull (r2, &b, &err) == 0, "a second pull opens it beside the first", "%s",
+              err.msg);
+  struct store_new_entry e
+      = { .media_type = "application/vnd.oci.image.manifest.v1+json",
+          .digest = "sha256:"
+                    "1111111111111111111111111111111111111111111111111111111111111111",
+          .size = 2 };
+  e.name = "example.com/first:1";
+  UNIT_CHECK (store_update_index (&a, e.name, &e, &err) == 0, "the first records its name", "%s",
+              err.msg);
+  e.name = "example.com/second:1";
+  UNIT_CHECK (store_update_index (&b, e.name, &e, &err) == 0, "the second records its name", "%s",
+              err.msg);
+  struct store_entry *v = NULL;
+  size_t n = 0;
+  store_entries (&b, &v, &n, &err);
+  UNIT_CHECK (n == 2, "both names kept", "%zu", n);
+  free (v);
+  int lk = store_blob_lock (&a, e.digest, &err);
+  UNIT_CHECK (lk >= 0, "a layer's download lock", "%s", err.msg);
+  char path[400];
+  snprintf (path, sizeof path, "%s/ingest/%s.lock", r2, e.digest + 7);
+  UNIT_CHECK (access (path, F_OK) == 0, "is a file in ingest/ while held", "missing");
+  store_blob_unlock (&a, e.digest, lk);
+  UNIT_CHECK (access (path, F_OK) != 0, "and gone once released", "still there");
+  store_close (&a);
+  store_close (&b);
+  struct store x;
+  UNIT_CHECK (store_open (r2, true, &x, &err) == 0, "the exclusive lock once both are closed", "%s",
+              err.msg);
+  UNIT_CHECK (store_blob_lock (&x, e.digest, &err) == -2, "needs no download lock", "locked");
+  store_close (&x);
+}
+
 static void
 test_platform (void)
 {
@@ -164,6 +209,7 @@ main (void)
     return 1;
   test_digest ();
   test_store ();
+  test_two_pulls ();
   test_platform ();
   int fd = open ("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   struct tong_err err;

@@ -202,16 +202,6 @@ split_name (const char *name, char *repo, size_t rlen, char *tag, size_t tlen)
     }
 }
 
-static uint64_t
-image_size (const struct image *img)
-{
-  uint64_t total = jint (json_get (img->manifest, "config"), "size", 0);
-  const struct json_value *l = json_get (img->manifest, "layers");
-  for (size_t i = 0; l && l->type == JSON_ARRAY && i < l->u.array.len; i++)
-    total += jint (l->u.array.items[i], "size", 0);
-  return total;
-}
-
 /* The digest a pull by name resolves to: the index's, when chosen from one.  */
 static const char *
 repo_digest (const struct store_entry *e)
@@ -245,7 +235,7 @@ cmd_images (struct store *s, bool digests, bool quiet, bool json, struct tong_er
           img.config_digest = strdup ("sha256:????????????");
         }
       split_name (e[i].name, repo, sizeof repo, tag, sizeof tag);
-      human_size (image_size (&img), size, sizeof size);
+      human_size (image_unpacked_size (s, img.manifest), size, sizeof size);
       const char *created = jstr (img.config, "created");
       human_ago (created, ago, sizeof ago);
       if (w)
@@ -266,7 +256,9 @@ cmd_images (struct store *s, bool digests, bool quiet, bool json, struct tong_er
           json_w_key (w, "created");
           json_w_str (w, created);
           json_w_key (w, "size");
-          json_w_uint (w, image_size (&img));
+          json_w_uint (w, image_unpacked_size (s, img.manifest));
+          json_w_key (w, "compressedSize");
+          json_w_uint (w, image_compressed_size (img.manifest));
           json_w_obj_end (w);
         }
       else if (quiet)
@@ -325,7 +317,9 @@ cmd_inspect (struct store *s, const char *ref, const char *platform, struct tong
   json_w_key (w, "ManifestDigest");
   json_w_str (w, img.manifest_digest);
   json_w_key (w, "Size");
-  json_w_uint (w, image_size (&img));
+  json_w_uint (w, image_unpacked_size (s, img.manifest));
+  json_w_key (w, "CompressedSize");
+  json_w_uint (w, image_compressed_size (img.manifest));
   json_w_key (w, "Platforms");
   json_w_arr_begin (w);
   struct json_value *idx = NULL;

@@ -6,7 +6,8 @@
    redirects, libcurl); auth.c (auth.json); platform.c (platforms, media
    types, finding an image in the store); pull.c; extract.c (one layer, in a
    chrooted child, whiteouts); unpack.c (the rootfs, volumes); bundle.c
-   (config.json); cmds.c (images, inspect, rmi, prune, df); import.c.  */
+   (config.json); cmds.c (images, inspect, rmi, prune, df); size.c (the
+   unpacked sizes images shows); import.c.  */
 #ifndef TONG_IMAGE_IMAGE_H
 #define TONG_IMAGE_IMAGE_H
 
@@ -95,6 +96,13 @@ int layer_apply (int rootfs_fd, int layer_fd, const char *digest, const char *di
                  struct tong_err *err);
 /* BUNDLE/volumes/ID for the image volume PATH (unpack.c).  */
 void volume_id (const char *path, char out[16]);
+/* Sizes (size.c).  A layer's uncompressed size, computed once and kept in
+   the store.  */
+int layer_unpacked_size (struct store *s, const char *digest, uint64_t *out, struct tong_err *err);
+/* What `docker images` shows: the config plus the uncompressed layers.  */
+uint64_t image_unpacked_size (struct store *s, const struct json_value *manifest);
+/* What the registry sends and the store holds: config plus layer blobs.  */
+uint64_t image_compressed_size (const struct json_value *manifest);
 /* config.json from the image config (bundle.c).  */
 int bundle_write_config (int bundle_fd, int rootfs_fd, const struct image *img,
                          const struct unpack_opts *o, struct tong_err *err);

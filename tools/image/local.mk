@@ -19,7 +19,8 @@ tong_image_SOURCES = \
 	tools/image/unpack.c \
 	tools/image/import.c \
 	tools/image/bundle.c \
-	tools/image/cmds.c tools/image/cmds.h
+	tools/image/cmds.c tools/image/cmds.h \
+	tools/image/size.c
 tong_image_CFLAGS = $(IMAGE_CFLAGS)
 tong_image_LDADD = $(IMAGE_LIBS)
 

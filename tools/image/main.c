@@ -74,7 +74,8 @@ c_pull (int argc, char **argv, struct tong_err *err)
   if (argc - optind != 1)
     return tong_err_set (err, 0, "pull: want one REF");
   struct store s;
-  if (open_store (true, &s, err) < 0)
+  /* Beside other pulls, images and unpack (store.h).  */
+  if (store_open_pull (root_opt, &s, err) < 0)
     return -1;
   int rc = image_pull (&s, argv[optind], &o, err);
   store_close (&s);

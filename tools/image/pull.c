@@ -250,9 +250,30 @@ image_pull (struct store *s, const char *refstr, const struct pull_opts *o, stru
           layer_line (&prog, i, prog.id, "Already exists");
           continue;
         }
+      /* Another pull may be fetching it: wait ("Waiting"), then look again.  */
+      int lk = store_blob_lock (s, ld, err);
+      if (lk == -1)
+        {
+          json_free (cdoc);
+          goto out;
+        }
+      if (store_has_blob (s, ld, lsize))
+        {
+          store_blob_unlock (s, ld, lk);
+          layer_line (&prog, i, prog.id, "Already exists");
+          continue;
+        }
       if (!prog.tty)
         layer_line (&prog, i, prog.id, "Pulling fs layer");
-      if (fetch_layer (s, r, ld, lsize, &prog, err) < 0)
+      /* Extracting: the uncompressed size `images` shows, measured now.  */
+      uint64_t unpacked;
+      int frc = fetch_layer (s, r, ld, lsize, &prog, err);
+      if (frc == 0 && prog.tty)
+        layer_line (&prog, i, prog.id, "Extracting");
+      if (frc == 0)
+        frc = layer_unpacked_size (s, ld, &unpacked, err);
+      store_blob_unlock (s, ld, lk);
+      if (frc < 0)
         {
           json_free (cdoc);
           goto out;

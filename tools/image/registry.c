@@ -605,6 +605,10 @@ registry_ping (struct registry *r, struct tong_err *err)
           tong_err_wrap (err, "HTTPS failed (and then plain HTTP: %.400s)", plain);
         }
     }
+  else if (rc < 0 && resp.status == 0 && !r->http_ok)
+    /* The one thing a user can change here.  */
+    tong_err_wrap (err, "HTTPS did not connect; plain HTTP is tried only for loopback "
+                        "registries or with --insecure");
   free (resp.buf);
   r->scheme_known = true;
   return rc;

@@ -80,12 +80,70 @@ clean_ingest (struct store *s)
   closedir (d);
 }
 
-int
-store_open (const char *root, bool writable, struct store *s, struct tong_err *err)
+/* The index lock: an exclusive flock on the blobs/ directory (no file of
+   its own in the layout), for a pull's read-modify-write of index.json
+   beside other pulls; -2 when the store lock already excludes every other
+   writer.  */
+static int
+index_lock (struct store *s, struct tong_err *err)
+{
+  if (!s->shared)
+    return -2;
+  int fd = openat (s->dirfd, "blobs", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    return tong_err_set (err, errno, "image store %s: blobs", s->root);
+  while (flock (fd, LOCK_EX) < 0)
+    if (errno != EINTR)
+      {
+        int e = errno;
+        close (fd);
+        return tong_err_set (err, e, "image store %s: lock blobs", s->root);
+      }
+  return fd;
+}
+
+static void
+index_unlock (int fd)
+{
+  if (fd >= 0)
+    close (fd);
+}
+
+/* The layout's directories and files, made when missing (idempotent: pulls
+   may do it at once; index.json is only created under the index lock).  */
+static int
+prepare_layout (struct store *s, struct tong_err *err)
+{
+  struct stat st;
+  if (mkdirat (s->dirfd, "blobs", 0755) < 0 && errno != EEXIST)
+    return tong_err_set (err, errno, "image store %s: mkdir blobs", s->root);
+  if (mkdirat (s->dirfd, "blobs/sha256", 0755) < 0 && errno != EEXIST)
+    return tong_err_set (err, errno, "image store %s: mkdir blobs/sha256", s->root);
+  if (mkdirat (s->dirfd, "ingest", 0700) < 0 && errno != EEXIST)
+    return tong_err_set (err, errno, "image store %s: mkdir ingest", s->root);
+  if (fstatat (s->dirfd, "oci-layout", &st, 0) < 0
+      && write_file_atomic_at (s->dirfd, "oci-layout", oci_layout, strlen (oci_layout), 0644, err)
+             < 0)
+    return tong_err_wrap (err, "image store %s", s->root);
+  int lk = index_lock (s, err);
+  if (lk == -1)
+    return -1;
+  int rc = 0;
+  if (fstatat (s->dirfd, "index.json", &st, 0) < 0
+      && write_file_atomic_at (s->dirfd, "index.json", empty_index, strlen (empty_index), 0644, err)
+             < 0)
+    rc = tong_err_wrap (err, "image store %s", s->root);
+  index_unlock (lk);
+  return rc;
+}
+
+static int
+open_as (const char *root, bool writable, bool shared, struct store *s, struct tong_err *err)
 {
   memset (s, 0, sizeof *s);
   s->dirfd = -1;
   s->writable = writable;
+  s->shared = shared;
   s->root = strdup (store_default_root (root));
   if (s->root == NULL)
     return tong_err_set (err, ENOMEM, "image store");
@@ -102,31 +160,74 @@ store_open (const char *root, bool writable, struct store *s, struct tong_err *e
         }
       return tong_err_set (err, errno, "image store %s", s->root);
     }
-  while (flock (s->dirfd, writable ? LOCK_EX : LOCK_SH) < 0)
-    if (errno != EINTR)
-      return tong_err_set (err, errno, "lock image store %s", s->root);
-  if (writable)
+  bool alone = !writable || !shared;
+  if (writable && shared)
+    /* Alone (no other pull or reader)?  Then what a killed pull left in
+       ingest/ can go, before sharing the store.  */
+    alone = flock (s->dirfd, LOCK_EX | LOCK_NB) == 0;
+  int mode = writable && !shared ? LOCK_EX : LOCK_SH;
+  if (writable && shared && alone)
     {
-      struct stat st;
-      if (mkdirat (s->dirfd, "blobs", 0755) < 0 && errno != EEXIST)
-        return tong_err_set (err, errno, "image store %s: mkdir blobs", s->root);
-      if (mkdirat (s->dirfd, "blobs/sha256", 0755) < 0 && errno != EEXIST)
-        return tong_err_set (err, errno, "image store %s: mkdir blobs/sha256", s->root);
-      if (mkdirat (s->dirfd, "ingest", 0700) < 0 && errno != EEXIST)
-        return tong_err_set (err, errno, "image store %s: mkdir ingest", s->root);
-      if (fstatat (s->dirfd, "oci-layout", &st, 0) < 0
-          && write_file_atomic_at (s->dirfd, "oci-layout", oci_layout, strlen (oci_layout), 0644,
-                                   err)
-                 < 0)
-        return tong_err_wrap (err, "image store %s", s->root);
-      if (fstatat (s->dirfd, "index.json", &st, 0) < 0
-          && write_file_atomic_at (s->dirfd, "index.json", empty_index, strlen (empty_index), 0644,
-                                   err)
-                 < 0)
-        return tong_err_wrap (err, "image store %s", s->root);
+      if (prepare_layout (s, err) < 0)
+        return -1;
       clean_ingest (s);
     }
+  while (flock (s->dirfd, mode) < 0)
+    if (errno != EINTR)
+      return tong_err_set (err, errno, "lock image store %s", s->root);
+  if (writable && !(shared && alone) && prepare_layout (s, err) < 0)
+    return -1;
+  if (writable && !shared)
+    clean_ingest (s);
   return load_index (s, err);
+}
+
+int
+store_open (const char *root, bool writable, struct store *s, struct tong_err *err)
+{
+  return open_as (root, writable, false, s, err);
+}
+
+int
+store_open_pull (const char *root, struct store *s, struct tong_err *err)
+{
+  return open_as (root, true, true, s, err);
+}
+
+int
+store_blob_lock (struct store *s, const char *digest, struct tong_err *err)
+{
+  char path[128];
+  if (!s->shared)
+    return -2;
+  if (!image_digest_valid (digest))
+    return tong_err_set (err, 0, "unsupported digest `%s` (only sha256)", digest);
+  snprintf (path, sizeof path, "ingest/%s.lock", digest + 7);
+  int fd = openat (s->dirfd, path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0)
+    return tong_err_set (err, errno, "image store %s: %s", s->root, path);
+  while (flock (fd, LOCK_EX) < 0)
+    if (errno != EINTR)
+      {
+        int e = errno;
+        close (fd);
+        return tong_err_set (err, e, "image store %s: lock %s", s->root, path);
+      }
+  return fd;
+}
+
+void
+store_blob_unlock (struct store *s, const char *digest, int fd)
+{
+  char path[128];
+  if (fd < 0)
+    return;
+  /* Unlinked while held: a pull waiting on it finds the blob stored when it
+     gets the lock; one arriving later makes a new file (at worst, after a
+     failed download, two pulls fetch the same layer).  */
+  snprintf (path, sizeof path, "ingest/%s.lock", digest + 7);
+  unlinkat (s->dirfd, path, 0);
+  close (fd);
 }
 
 void
@@ -257,6 +358,9 @@ store_blob_remove (struct store *s, const char *digest, struct tong_err *err)
     return -1;
   if (unlinkat (s->dirfd, path, 0) < 0 && errno != ENOENT)
     return tong_err_set (err, errno, "image store %s: remove blob %s", s->root, digest);
+  /* Its unpacked size, if it was a layer: nothing may outlive the blob.  */
+  snprintf (path, sizeof path, "%s/%s", STORE_SIZES_DIR, digest + 7);
+  unlinkat (s->dirfd, path, 0);
   return 0;
 }
 
@@ -442,15 +546,30 @@ write_index (struct store *s, const char *remove, const char *const *drop,
   return load_index (s, err);
 }
 
+/* Beside other pulls: under the index lock, on index.json as it is now.  */
+static int
+update_index (struct store *s, const char *remove, const char *const *drop,
+              const struct store_new_entry *add, struct tong_err *err)
+{
+  int lk = index_lock (s, err);
+  if (lk == -1)
+    return -1;
+  int rc = lk >= 0 ? load_index (s, err) : 0;
+  if (rc == 0)
+    rc = write_index (s, remove, drop, add, err);
+  index_unlock (lk);
+  return rc;
+}
+
 int
 store_update_index (struct store *s, const char *remove, const struct store_new_entry *add,
                     struct tong_err *err)
 {
-  return write_index (s, remove, NULL, add, err);
+  return update_index (s, remove, NULL, add, err);
 }
 
 int
 store_remove_digests (struct store *s, const char *const *drop, struct tong_err *err)
 {
-  return write_index (s, NULL, drop, NULL, err);
+  return update_index (s, NULL, drop, NULL, err);
 }

@@ -1,8 +1,12 @@
 /* The image store: an OCI image layout (oci-layout, index.json, blobs/sha256)
    so that skopeo and umoci can read it.  A blob two images share is one file.
-   Writers hold an exclusive flock on the root directory, readers a shared
-   one; downloads go to ingest/ and are renamed into blobs/ once verified, so
-   blobs/ never holds half a blob.  */
+   Readers and pulls hold a shared flock on the root directory, the writers
+   that remove (rmi, prune) or clean up (import) an exclusive one: pulls run
+   beside each other and beside images/unpack, and nothing is removed under a
+   pull.  Pulls serialize their index.json updates with a flock on
+   blobs/, and each layer's download with one on ingest/<hex>.lock (a layer
+   two pulls want is fetched once).  Downloads go to ingest/ and are
+   renamed into blobs/ once verified, so blobs/ never holds half a blob.  */
 #ifndef TONG_IMAGE_STORE_H
 #define TONG_IMAGE_STORE_H
 
@@ -17,11 +21,14 @@
 #define ANNOT_INDEX_DIGEST "io.tong.image.index.digest"
 /* When the image was stored (images' CREATED falls back to it).  */
 #define ANNOT_STORED "io.tong.image.stored"
+/* Layers' uncompressed sizes, one file per blob (size.c).  */
+#define STORE_SIZES_DIR "tong-sizes"
 
 struct store
 {
   int dirfd;
   bool writable;
+  bool shared; /* a pull: writable under the shared lock.  */
   char *root;
   struct json_value *index; /* index.json, parsed.  */
 };
@@ -46,7 +53,15 @@ struct store_new_entry
 
 /* ROOT NULL: $TONG_IMAGE_ROOT, else STORE_DEFAULT_ROOT.  */
 const char *store_default_root (const char *root);
+/* WRITABLE: the exclusive lock; else the shared one, read-only.  */
 int store_open (const char *root, bool writable, struct store *s, struct tong_err *err);
+/* For a pull: writable under the shared lock (see above); ingest/ is
+   cleaned when no other pull runs.  */
+int store_open_pull (const char *root, struct store *s, struct tong_err *err);
+/* Hold DIGEST's download lock (blocks while another pull fetches it);
+   returns its fd for store_blob_unlock.  */
+int store_blob_lock (struct store *s, const char *digest, struct tong_err *err);
+void store_blob_unlock (struct store *s, const char *digest, int fd);
 void store_close (struct store *s);
 
 bool store_has_blob (struct store *s, const char *digest, int64_t size);

@@ -25,5 +25,5 @@ tools_port_porttest_LDADD =
 
 man1_MANS += man/tong-port.1
 EXTRA_DIST += man/tong-port.1 man/tong-port.1.md contrib/completions/tong-port.bash \
-	tests/integration/t-port.sh
+	tests/integration/t-port.sh tests/integration/t-tools-e2e.sh
 endif

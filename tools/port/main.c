@@ -26,7 +26,7 @@
 static const char usage[]
     = "Usage: tong-port COMMAND [options]\n"
       "\n"
-      "  publish TARGET [--udp-timeout SECS] [-P|--publish-all [--ip IP]]\n"
+      "  publish TARGET [--udp-timeout SECS] [-P|--publish-all [--ip IP]] [--container-ip IP]\n"
       "          [[IP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]]...\n"
       "        start a proxy for each port; prints IP:HOSTPORT->PORT/PROTO (HOSTPORT 0: a free\n"
       "        port is picked).  The host IP defaults to 127.0.0.1.  --publish-all: also each\n"
@@ -48,7 +48,10 @@ static const char usage[]
       "                       else " PORT_DEFAULT_STATE_DIR ")\n"
       "  --udp-timeout SECS   a UDP flow idle this long is forgotten (default 30)\n"
       "  -P, --publish-all    publish the image's exposed ports too (a container target)\n"
-      "  --ip IP              the host address of --publish-all (default 127.0.0.1)\n";
+      "  --ip IP              the host address of --publish-all (default 127.0.0.1)\n"
+      "  --container-ip IP    connect to IP inside the container (default: its loopback,\n"
+      "                       127.0.0.1 for an IPv4 host address, ::1 for IPv6; TCP then\n"
+      "                       tries the other loopback when the first refuses)\n";
 
 struct opts
 {
@@ -56,6 +59,7 @@ struct opts
   const char *state_dir;
   bool publish_all;
   const char *all_ip;
+  const char *container_ip; /* --container-ip, or NULL: the loopback */
   bool hook;
   bool root_given;
   unsigned udp_timeout;
@@ -83,7 +87,7 @@ struct record
   char file[NAME_MAX + 1];
   pid_t pid;
   unsigned long long start;
-  char *container, *root, *netns;
+  char *container, *root, *netns, *container_ip;
   pid_t target_pid;
   struct port_spec spec;
 };
@@ -94,6 +98,7 @@ record_clear (struct record *r)
   free (r->container);
   free (r->root);
   free (r->netns);
+  free (r->container_ip);
   memset (r, 0, sizeof *r);
 }
 
@@ -130,6 +135,8 @@ record_json (pid_t pid, unsigned long long start, const struct opts *o, const st
   json_w_uint (w, s->container_port);
   json_w_key (w, "protocol");
   json_w_str (w, s->udp ? "udp" : "tcp");
+  json_w_key (w, "containerIp");
+  json_w_str (w, o->container_ip ? o->container_ip : "");
   json_w_obj_end (w);
   return json_writer_finish (w);
 }
@@ -168,8 +175,11 @@ record_read (int dirfd, const char *file, struct record *r)
   r->root = strdup (s);
   s = (v = json_get (doc, "netns")) && v->type == JSON_STRING ? v->u.string : "";
   r->netns = strdup (s);
+  s = (v = json_get (doc, "containerIp")) && v->type == JSON_STRING ? v->u.string : "";
+  r->container_ip = strdup (s);
   json_free (doc);
-  if (r->pid <= 0 || r->container == NULL || r->root == NULL || r->netns == NULL)
+  if (r->pid <= 0 || r->container == NULL || r->root == NULL || r->netns == NULL
+      || r->container_ip == NULL)
     {
       record_clear (r);
       return -1;
@@ -182,7 +192,7 @@ record_alive (const struct record *r)
 {
   unsigned long long st;
   char letter;
-  return proc_start_time (r->pid, &st, &letter) == 0 && st == r->start && letter != 'Z'
+  return proc_stat (r->pid, &st, &letter) == 0 && st == r->start && letter != 'Z'
          && letter != 'X';
 }
 
@@ -338,7 +348,7 @@ daemon_main (const struct opts *o, struct port_spec *s, int listenfd, int netns_
      bind mount of --netns PATH, which then could not be unmounted.  */
   close (netns_fd);
   unsigned long long start = 0;
-  if (proc_start_time (getpid (), &start, NULL) < 0)
+  if (proc_stat (getpid (), &start, NULL) < 0)
     daemon_fail (ready, "read /proc/self/stat%s: %s", "");
   struct tong_err err = { 0 };
   cleanup_close int dirfd = state_dir_open (o, true, &err);
@@ -370,6 +380,8 @@ daemon_main (const struct opts *o, struct port_spec *s, int listenfd, int netns_
                           .netns_path = o->t.netns_path,
                           .container_port = s->container_port,
                           .udp = s->udp,
+                          .inside_ip = o->container_ip,
+                          .host_v6 = strchr (s->host_ip, ':') != NULL,
                           .udp_timeout = o->udp_timeout,
                           .sigfd = sigfd };
   proxy_run (&c);
@@ -629,6 +641,8 @@ cmd_ls (struct opts *o)
       json_w_uint (w, r[i].spec.container_port);
       json_w_key (w, "protocol");
       json_w_str (w, r[i].spec.udp ? "udp" : "tcp");
+      json_w_key (w, "containerIp");
+      json_w_str (w, r[i].container_ip);
       json_w_key (w, "proxyPid");
       json_w_int (w, r[i].pid);
       json_w_obj_end (w);
@@ -659,6 +673,7 @@ main (int argc, char **argv)
     OPT_UDP_TIMEOUT,
     OPT_FORMAT,
     OPT_IP,
+    OPT_CONTAINER_IP,
   };
   static const struct option lo[] = { { "netns", required_argument, NULL, OPT_NETNS },
                                       { "pid", required_argument, NULL, OPT_PID },
@@ -669,6 +684,7 @@ main (int argc, char **argv)
                                       { "format", required_argument, NULL, OPT_FORMAT },
                                       { "publish-all", no_argument, NULL, 'P' },
                                       { "ip", required_argument, NULL, OPT_IP },
+                                      { "container-ip", required_argument, NULL, OPT_CONTAINER_IP },
                                       { "help", no_argument, NULL, 'h' },
                                       { 0 } };
   struct opts o = { .udp_timeout = PORT_UDP_DEFAULT_TIMEOUT };
@@ -677,15 +693,14 @@ main (int argc, char **argv)
   int ways = 0, c;
   char *end;
 
-  if (argc < 2 || strcmp (argv[1], "-h") == 0 || strcmp (argv[1], "--help") == 0)
+  if (argc < 2)
     {
-      fputs (usage, argc < 2 ? stderr : stdout);
-      return argc < 2 ? 2 : 0;
+      fputs (usage, stderr);
+      return 2;
     }
-  const char *cmd = argv[1];
-  argv++;
-  argc--;
-  /* Options may come anywhere: specs never start with `-`.  */
+  /* Options may come anywhere, before the command too (`tong-port --root
+     DIR publish ...`, as tong-image and tong-volume take --root): specs
+     never start with `-`, and the first other word is the command.  */
   while ((c = getopt_long (argc, argv, "hP", lo, NULL)) != -1)
     switch (c)
       {
@@ -694,6 +709,16 @@ main (int argc, char **argv)
         break;
       case OPT_IP:
         o.all_ip = optarg;
+        break;
+      case OPT_CONTAINER_IP:
+        {
+          struct sockaddr_storage ss;
+          socklen_t sl;
+          struct tong_err e = { 0 };
+          if (port_sockaddr (optarg, 0, &ss, &sl, &e) < 0)
+            return fail_usage ("--container-ip: an IPv4 or IPv6 address");
+          o.container_ip = optarg;
+        }
         break;
       case OPT_NETNS:
         o.t.netns_path = optarg;
@@ -742,13 +767,16 @@ main (int argc, char **argv)
     o.state_dir = PORT_DEFAULT_STATE_DIR;
   char absroot[PATH_MAX];
   o.t.tong_root = realpath (root, absroot) ? absroot : (char *)root;
-  char **rest = argv + optind;
-  int nrest = argc - optind;
+  if (optind == argc)
+    return fail_usage ("a command: publish, unpublish or ls");
+  const char *cmd = argv[optind];
+  char **rest = argv + optind + 1;
+  int nrest = argc - optind - 1;
 
   if (strcmp (cmd, "ls") == 0 || strcmp (cmd, "list") == 0)
     {
-      if (nrest || ways || udp_timeout_given)
-        return fail_usage ("ls: no target, arguments or --udp-timeout");
+      if (nrest || ways || udp_timeout_given || o.container_ip)
+        return fail_usage ("ls: no target, arguments, --udp-timeout or --container-ip");
       return cmd_ls (&o);
     }
   bool publish = strcmp (cmd, "publish") == 0;
@@ -758,6 +786,8 @@ main (int argc, char **argv)
     return fail_usage ("--format is for ls, --udp-timeout for publish");
   if ((o.publish_all && !publish) || (o.all_ip && !o.publish_all))
     return fail_usage ("--publish-all is for publish, --ip for --publish-all");
+  if (o.container_ip && !publish)
+    return fail_usage ("--container-ip is for publish");
   if (o.all_ip == NULL)
     o.all_ip = "127.0.0.1";
   if (ways > 1)

@@ -57,7 +57,6 @@ int target_from_hook_stdin (struct port_target *t, struct tong_err *err);
 int target_from_container (struct port_target *t, struct tong_err *err);
 /* Open the target's network namespace (and a pidfd, -1 with --netns).  */
 int target_open (struct port_target *t, int *netns_fd, int *pidfd, struct tong_err *err);
-int proc_start_time (pid_t pid, unsigned long long *start, char *state);
 
 /* proxy.c: the daemon's loops.  They return when the target is gone or on
    SIGTERM/SIGINT; LISTENFD was bound in the caller's namespace and the
@@ -71,6 +70,11 @@ struct proxy_conf
   const char *netns_path; /* re-checked every second when set */
   unsigned container_port;
   bool udp;
+  /* Where the inside connections go: INSIDE_IP when given, else the
+     loopback of the host address's family (127.0.0.1 or ::1), and for TCP
+     the other loopback when that one refuses.  */
+  const char *inside_ip;
+  bool host_v6;
   unsigned udp_timeout; /* seconds */
   int sigfd;
 };

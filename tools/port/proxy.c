@@ -34,12 +34,44 @@ close_reset (int fd)
   close (fd);
 }
 
-static int
-inside_socket (int type, unsigned port, struct sockaddr_storage *ss, socklen_t *sl)
+/* The inside addresses to try, in order; returns how many.  */
+static size_t
+inside_addrs (const struct proxy_conf *c, struct sockaddr_storage ss[2], socklen_t sl[2])
 {
-  /* The container's own loopback: reachable with no address on any link.  */
-  port_sockaddr ("127.0.0.1", port, ss, sl, NULL);
-  return socket (AF_INET, type | SOCK_CLOEXEC, 0);
+  if (c->inside_ip)
+    return port_sockaddr (c->inside_ip, c->container_port, &ss[0], &sl[0], NULL) == 0 ? 1 : 0;
+  /* The container's own loopback, reachable with no address on any link:
+     the family the client used first, as a server bound to ::1 only is
+     what an IPv6 client expects to reach.  */
+  const char *same = c->host_v6 ? "::1" : "127.0.0.1";
+  const char *other = c->host_v6 ? "127.0.0.1" : "::1";
+  port_sockaddr (same, c->container_port, &ss[0], &sl[0], NULL);
+  if (c->udp)
+    return 1; /* a datagram has no refusal to fall back on.  */
+  port_sockaddr (other, c->container_port, &ss[1], &sl[1], NULL);
+  return 2;
+}
+
+/* A socket of TYPE connected to the container's port (from inside), or -1.  */
+static int
+inside_connect (const struct proxy_conf *c, int type)
+{
+  struct sockaddr_storage ss[2];
+  socklen_t sl[2];
+  size_t n = inside_addrs (c, ss, sl);
+  for (size_t i = 0; i < n; i++)
+    {
+      int fd = socket (ss[i].ss_family, type | SOCK_CLOEXEC, 0);
+      if (fd >= 0 && connect (fd, (struct sockaddr *)&ss[i], sl[i]) == 0)
+        return fd;
+      int e = errno;
+      if (fd >= 0)
+        close (fd);
+      /* Only "nothing there" moves on to the next address.  */
+      if (e != ECONNREFUSED && e != EADDRNOTAVAIL && e != ENETUNREACH && e != EAFNOSUPPORT)
+        break;
+    }
+  return -1;
 }
 
 struct half
@@ -140,24 +172,18 @@ relay (int a, int b)
 struct conn
 {
   int client;
-  unsigned port;
+  const struct proxy_conf *conf;
 };
 
 static void *
 conn_main (void *arg)
 {
   struct conn *c = arg;
-  struct sockaddr_storage ss;
-  socklen_t sl;
-  int s = inside_socket (SOCK_STREAM, c->port, &ss, &sl);
-  if (s < 0 || connect (s, (struct sockaddr *)&ss, sl) < 0)
-    {
-      /* Nothing listens inside (or no socket): the client sees a reset, as
-         it would connecting to the container directly.  */
-      if (s >= 0)
-        close (s);
-      close_reset (c->client);
-    }
+  int s = inside_connect (c->conf, SOCK_STREAM);
+  if (s < 0)
+    /* Nothing listens inside (or no socket): the client sees a reset, as
+       it would connecting to the container directly.  */
+    close_reset (c->client);
   else
     relay (c->client, s);
   free (c);
@@ -213,7 +239,7 @@ run_tcp (const struct proxy_conf *c)
           continue;
         }
       cn->client = fd;
-      cn->port = c->container_port;
+      cn->conf = c;
       atomic_fetch_add (&n_conns, 1);
       pthread_t t;
       if (pthread_create (&t, &attr, conn_main, cn) != 0)
@@ -302,16 +328,12 @@ run_udp (const struct proxy_conf *c)
                       flows[old] = flows[--n];
                       i = n;
                     }
-                  struct sockaddr_storage ss;
-                  socklen_t sl;
-                  int fd = inside_socket (SOCK_DGRAM, c->container_port, &ss, &sl);
-                  if (fd >= 0 && connect (fd, (struct sockaddr *)&ss, sl) == 0)
+                  int fd = inside_connect (c, SOCK_DGRAM);
+                  if (fd >= 0)
                     {
                       flows[n] = (struct flow){ .peer = peer, .peer_len = pl, .fd = fd };
                       n++;
                     }
-                  else if (fd >= 0)
-                    close (fd);
                 }
               if (i < n)
                 {

@@ -123,35 +123,6 @@ port_sockaddr (const char *ip, unsigned port, struct sockaddr_storage *ss, sockl
   return tong_err_set (err, 0, "`%s` is not an IPv4 or IPv6 address", ip);
 }
 
-int
-proc_start_time (pid_t pid, unsigned long long *start, char *state)
-{
-  char path[64], buf[1024];
-  snprintf (path, sizeof path, "/proc/%d/stat", (int)pid);
-  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return -1;
-  ssize_t n = read (fd, buf, sizeof buf - 1);
-  if (n <= 0)
-    return -1;
-  buf[n] = '\0';
-  /* comm may hold spaces and parens: the fields start after the last ')'.  */
-  char *p = strrchr (buf, ')');
-  if (p == NULL || p[1] != ' ')
-    return -1;
-  p += 2;
-  if (state)
-    *state = *p;
-  for (int field = 3; field < 22; field++)
-    {
-      p = strchr (p, ' ');
-      if (p == NULL)
-        return -1;
-      p++;
-    }
-  *start = strtoull (p, NULL, 10);
-  return 0;
-}
 
 static void
 take_exposed (struct port_target *t, const struct json_value *doc)
@@ -181,8 +152,7 @@ exposed_specs (const char *annotation, const char *host_ip, char ***out, struct 
       while (len && p[0] == ' ')
         p++, len--;
       if (len == 0 || p[0] < '0' || p[0] > '9'
-          || asprintf (&v[n], "%s%s%s:0:%.*s", v6 ? "[" : "", host_ip, v6 ? "]" : "", (int) len,
-                       p)
+          || asprintf (&v[n], "%s%s%s:0:%.*s", v6 ? "[" : "", host_ip, v6 ? "]" : "", (int)len, p)
                  < 0)
         {
           for (size_t k = 0; k < n; k++)
@@ -197,7 +167,7 @@ exposed_specs (const char *annotation, const char *host_ip, char ***out, struct 
         p++;
     }
   *out = v;
-  return (int) n;
+  return (int)n;
 }
 
 int
@@ -216,6 +186,8 @@ target_from_hook_stdin (struct port_target *t, struct tong_err *err)
     t->id = strdup (id->u.string);
   if (p && json_as_int64 (p, &pid, NULL) == 0)
     t->pid = (pid_t)pid;
+  /* The OCI state carries the config's annotations: --publish-all.  */
+  take_exposed (t, doc);
   json_free (doc);
   if (t->id == NULL)
     return tong_err_set (err, 0, "--hook: the state on stdin has no id");
@@ -253,7 +225,7 @@ target_from_container (struct port_target *t, struct tong_err *err)
   json_free (doc);
   unsigned long long now;
   char letter = 0;
-  if (pid == 0 || proc_start_time ((pid_t)pid, &now, &letter) < 0 || (start && now != start)
+  if (pid == 0 || proc_stat ((pid_t)pid, &now, &letter) < 0 || (start && now != start)
       || letter == 'Z' || letter == 'X')
     return tong_err_set (err, 0, "container `%s` is not running", t->id);
   t->pid = (pid_t)pid;
@@ -273,7 +245,7 @@ target_open (struct port_target *t, int *netns_fd, int *pidfd, struct tong_err *
       return 0;
     }
   unsigned long long before = 0, after = 0;
-  if (proc_start_time (t->pid, &before, NULL) < 0)
+  if (proc_stat (t->pid, &before, NULL) < 0)
     return tong_err_set (err, ESRCH, "process %d", (int)t->pid);
   *pidfd = (int)syscall (SYS_pidfd_open, t->pid, 0);
   if (*pidfd < 0)
@@ -283,7 +255,7 @@ target_open (struct port_target *t, int *netns_fd, int *pidfd, struct tong_err *
   *netns_fd = open (path, O_RDONLY | O_CLOEXEC);
   int e = *netns_fd < 0 ? errno : ESRCH;
   /* The same process all along: the pidfd and the ns fd are both its.  */
-  if (*netns_fd < 0 || proc_start_time (t->pid, &after, NULL) < 0 || after != before
+  if (*netns_fd < 0 || proc_stat (t->pid, &after, NULL) < 0 || after != before
       || (t->start_time && after != t->start_time))
     {
       close (*pidfd);

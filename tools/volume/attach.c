@@ -23,6 +23,8 @@ vspec_clear (struct vspec *v)
   free (v->name);
   free (v->host);
   free (v->dest);
+  free (v->seed);
+  json_free (v->opts);
   memset (v, 0, sizeof *v);
 }
 
@@ -239,8 +241,9 @@ bundle_mounts (const char *bundle, const char *mountpoint)
   return found;
 }
 
+/* OTHER: options to keep (all but ro and rw), or NULL for rbind, rprivate.  */
 static struct json_value *
-mount_entry (const char *dest, const char *src, bool ro)
+mount_entry (const char *dest, const char *src, bool ro, const struct json_value *other)
 {
   struct json_value *m = jv_obj (), *opts = jv_arr ();
   if (m == NULL || opts == NULL)
@@ -249,9 +252,19 @@ mount_entry (const char *dest, const char *src, bool ro)
       json_free (opts);
       return NULL;
     }
-  jv_arr_insert (opts, 0, jv_str ("rbind"));
-  jv_arr_insert (opts, 1, jv_str ("rprivate"));
-  jv_arr_insert (opts, 2, jv_str (ro ? "ro" : "rw"));
+  if (other == NULL)
+    {
+      jv_arr_insert (opts, 0, jv_str ("rbind"));
+      jv_arr_insert (opts, 1, jv_str ("rprivate"));
+    }
+  for (size_t i = 0; other && other->type == JSON_ARRAY && i < other->u.array.len; i++)
+    {
+      const struct json_value *o = other->u.array.items[i];
+      if (o->type == JSON_STRING && strcmp (o->u.string, "ro") != 0
+          && strcmp (o->u.string, "rw") != 0)
+        jv_arr_insert (opts, opts->u.array.len, jv_str (o->u.string));
+    }
+  jv_arr_insert (opts, opts->u.array.len, jv_str (ro ? "ro" : "rw"));
   if (jv_obj_set (m, "destination", jv_str (dest)) < 0
       || jv_obj_set (m, "type", jv_str ("bind")) < 0 || jv_obj_set (m, "source", jv_str (src)) < 0
       || jv_obj_set (m, "options", opts) < 0)
@@ -303,14 +316,22 @@ open_in_root (int rootfd, const char *path, struct tong_err *err)
   return fd < 0 ? -2 : fd;
 }
 
-/* Seed an empty volume from the image's directory at DEST, if it has one.  */
+/* The directory to seed V's volume from: tong-image's seeded directory, or
+   the image's content at DEST in the rootfs.  -2 when there is none.  */
 static int
-copy_up (struct vol_store *s, const char *bundle, const struct json_value *doc,
-         const struct vspec *v, struct tong_err *err)
+copy_up_source (const char *bundle, const struct json_value *doc, const struct vspec *v,
+                struct tong_err *err)
 {
+  if (v->seed)
+    {
+      int fd = open (v->seed, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0 && errno != ENOENT)
+        return tong_err_set (err, errno, "open `%s`", v->seed);
+      return fd < 0 ? -2 : fd;
+    }
   const char *rp = jv_get_str (json_get (doc, "root"), "path");
   if (rp == NULL)
-    return 0;
+    return -2;
   char rootfs[2 * PATH_MAX + 2];
   if (rp[0] == '/')
     snprintf (rootfs, sizeof rootfs, "%s", rp);
@@ -318,8 +339,16 @@ copy_up (struct vol_store *s, const char *bundle, const struct json_value *doc,
     snprintf (rootfs, sizeof rootfs, "%s/%s", bundle, rp);
   cleanup_close int rootfd = open (rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
-    return errno == ENOENT ? 0 : tong_err_set (err, errno, "open rootfs `%s`", rootfs);
-  cleanup_close int src = open_in_root (rootfd, v->dest, err);
+    return errno == ENOENT ? -2 : tong_err_set (err, errno, "open rootfs `%s`", rootfs);
+  return open_in_root (rootfd, v->dest, err);
+}
+
+/* Seed an empty volume from the image's directory at DEST, if it has one.  */
+static int
+copy_up (struct vol_store *s, const char *bundle, const struct json_value *doc,
+         const struct vspec *v, struct tong_err *err)
+{
+  cleanup_close int src = copy_up_source (bundle, doc, v, err);
   if (src == -1)
     return -1;
   if (src < 0)
@@ -339,10 +368,54 @@ copy_up (struct vol_store *s, const char *bundle, const struct json_value *doc,
   return 0;
 }
 
-static int
-add_from (struct vol_store *s, const char *from, struct vspec **specs, size_t *n,
-          struct tong_err *err)
+/* Is M a bind mount (type "bind", or a bind/rbind option)?  */
+static bool
+mount_is_bind (const struct json_value *m)
 {
+  const char *type = jv_get_str (m, "type");
+  if (type && strcmp (type, "bind") == 0)
+    return true;
+  const struct json_value *opts = json_get (m, "options");
+  for (size_t i = 0; opts && opts->type == JSON_ARRAY && i < opts->u.array.len; i++)
+    if (opts->u.array.items[i]->type == JSON_STRING
+        && (strcmp (opts->u.array.items[i]->u.string, "bind") == 0
+            || strcmp (opts->u.array.items[i]->u.string, "rbind") == 0))
+      return true;
+  return false;
+}
+
+/* A mount's source as an absolute path: a relative one is relative to its
+   bundle, as the runtime resolves it (malloc'd).  */
+static char *
+mount_source_abs (const char *bundle, const char *src)
+{
+  char *p = NULL;
+  if (src == NULL)
+    return NULL;
+  if (src[0] == '/')
+    return strdup (src);
+  return asprintf (&p, "%s/%s", bundle, src) < 0 ? NULL : p;
+}
+
+static bool
+dest_taken (const struct vspec *specs, size_t n, const char *dest)
+{
+  for (size_t j = 0; j < n; j++)
+    if (strcmp (specs[j].dest, dest) == 0)
+      return true;
+  return false;
+}
+
+/* Docker's --volumes-from: the other bundle's volumes and bind mounts, with
+   their modes (or all :ro / :rw).  A mount the SPECs name wins, as -v wins
+   over --volumes-from in Docker, and so does one of the bundle's own that is
+   not a bind (its /sys or /proc: a rootless bundle binds the host's /sys,
+   which is not the other container's data).  */
+static int
+add_from (struct vol_store *s, const char *from, const struct json_value *doc_self,
+          struct vspec **specs, size_t *n, struct tong_err *err)
+{
+  const struct json_value *own = json_get (doc_self, "mounts");
   cleanup_free char *other = strdup (from);
   if (other == NULL)
     return tong_err_set (err, ENOMEM, "--from");
@@ -360,48 +433,92 @@ add_from (struct vol_store *s, const char *from, struct vspec **specs, size_t *n
   if (config_load (abs, &doc, NULL, err) < 0)
     return tong_err_wrap (err, "--from");
   struct json_value *mounts = json_get (doc, "mounts");
+  size_t n_explicit = *n;
   int ret = 0;
   for (size_t i = 0; ret == 0 && mounts && mounts->type == JSON_ARRAY && i < mounts->u.array.len;
        i++)
     {
       const struct json_value *m = mounts->u.array.items[i];
-      char *name = vol_name_of_source (s, jv_get_str (m, "source"));
       const char *d = jv_get_str (m, "destination");
-      if (name == NULL || d == NULL)
+      if (d == NULL || !mount_is_bind (m))
+        continue;
+      cleanup_free char *src = mount_source_abs (abs, jv_get_str (m, "source"));
+      cleanup_free char *dest = dest_normalize (d, err);
+      if (dest == NULL)
         {
-          free (name);
-          continue;
+          ret = tong_err_wrap (err, "--from `%s`", abs);
+          break;
         }
+      if (src == NULL || dest_taken (*specs, n_explicit, dest))
+        continue;
+      ssize_t mine = own && own->type == JSON_ARRAY ? find_mount (own, dest) : -1;
+      if (mine >= 0 && !mount_is_bind (own->u.array.items[mine]))
+        continue;
       struct vspec *nv = realloc (*specs, (*n + 1) * sizeof **specs);
       if (nv == NULL)
         {
-          free (name);
           ret = tong_err_set (err, ENOMEM, "--from");
           break;
         }
       *specs = nv;
       struct vspec *v = &nv[*n];
       memset (v, 0, sizeof *v);
-      v->kind = VSPEC_VOLUME;
-      v->name = name;
-      v->dest = dest_normalize (d, err);
+      v->name = vol_name_of_source (s, src);
+      v->dest = steal_pointer (&dest);
       v->ro = force >= 0 ? force : mount_is_ro (m);
-      v->nocopy = true; /* the volume already has the other container's data.  */
-      if (v->dest == NULL)
+      if (v->name)
         {
-          vspec_clear (v);
-          ret = tong_err_wrap (err, "--from `%s`", abs);
+          v->kind = VSPEC_VOLUME;
+          v->nocopy = true; /* the volume already has the other container's data.  */
         }
       else
-        (*n)++;
+        {
+          v->kind = VSPEC_BIND;
+          v->host = steal_pointer (&src);
+          /* Its options (propagation, bind or rbind) as they were.  */
+          const struct json_value *o = json_get (m, "options");
+          v->opts = jv_arr ();
+          for (size_t k = 0; v->opts && o && o->type == JSON_ARRAY && k < o->u.array.len; k++)
+            if (o->u.array.items[k]->type == JSON_STRING
+                && jv_arr_insert (v->opts, v->opts->u.array.len,
+                                  jv_str (o->u.array.items[k]->u.string))
+                       < 0)
+              {
+                json_free (v->opts);
+                v->opts = NULL;
+              }
+          if (v->opts == NULL)
+            {
+              vspec_clear (v);
+              ret = tong_err_set (err, ENOMEM, "--from");
+              break;
+            }
+        }
+      (*n)++;
     }
   json_free (doc);
   return ret;
 }
 
+/* Is M the anonymous volume tong-image made for the image's Volumes entry
+   (a bind of a directory under BUNDLE/volumes/)?  Then that directory.  */
+static char *
+image_anon_source (const char *bundle, const struct json_value *m)
+{
+  if (!mount_is_bind (m))
+    return NULL;
+  cleanup_free char *src = mount_source_abs (bundle, jv_get_str (m, "source"));
+  char prefix[PATH_MAX];
+  snprintf (prefix, sizeof prefix, "%s/volumes/", bundle);
+  if (src == NULL || strncmp (src, prefix, strlen (prefix)) != 0
+      || strchr (src + strlen (prefix), '/') || src[strlen (prefix)] == '\0')
+    return NULL;
+  return steal_pointer (&src);
+}
+
 static int
-add_image_volumes (const struct json_value *doc, struct vspec **specs, size_t *n,
-                   struct tong_err *err)
+add_image_volumes (const char *bundle, const struct json_value *doc, struct vspec **specs,
+                   size_t *n, struct tong_err *err)
 {
   const char *text = jv_get_str (json_get (doc, "annotations"), ANNOT_IMAGE_VOLUMES);
   if (text == NULL)
@@ -426,18 +543,21 @@ add_image_volumes (const struct json_value *doc, struct vspec **specs, size_t *n
           ret = tong_err_wrap (err, "annotation %s", ANNOT_IMAGE_VOLUMES);
           break;
         }
-      /* An explicit mount wins over the image's volume, as in Docker.  */
-      bool taken = mounts && mounts->type == JSON_ARRAY && find_mount (mounts, dest) >= 0;
-      for (size_t j = 0; !taken && j < *n; j++)
-        taken = strcmp ((*specs)[j].dest, dest) == 0;
-      if (taken)
+      /* An explicit mount wins over the image's volume, as in Docker; the
+         one tong-image unpack made for it (BUNDLE/volumes/ID) is replaced
+         by a volume of the store, seeded from that directory.  */
+      ssize_t at = mounts && mounts->type == JSON_ARRAY ? find_mount (mounts, dest) : -1;
+      char *seed = at >= 0 ? image_anon_source (bundle, mounts->u.array.items[at]) : NULL;
+      if ((at >= 0 && seed == NULL) || dest_taken (*specs, *n, dest))
         {
+          free (seed);
           free (dest);
           continue;
         }
       struct vspec *nv = realloc (*specs, (*n + 1) * sizeof **specs);
       if (nv == NULL)
         {
+          free (seed);
           free (dest);
           ret = tong_err_set (err, ENOMEM, "--image-volumes");
           break;
@@ -445,6 +565,7 @@ add_image_volumes (const struct json_value *doc, struct vspec **specs, size_t *n
       *specs = nv;
       memset (&nv[*n], 0, sizeof nv[*n]);
       nv[*n].kind = VSPEC_ANON;
+      nv[*n].seed = seed;
       nv[(*n)++].dest = dest;
     }
   return ret;
@@ -475,9 +596,9 @@ volume_attach (struct vol_store *s, const char *bundle_arg, char **args, size_t 
   for (size_t i = 0; i < n_args; i++, n++)
     if (vspec_parse (args[i], &specs[n], err) < 0)
       goto out;
-  if (o->from && add_from (s, o->from, &specs, &n, err) < 0)
+  if (o->from && add_from (s, o->from, doc, &specs, &n, err) < 0)
     goto out;
-  if (o->image_volumes && add_image_volumes (doc, &specs, &n, err) < 0)
+  if (o->image_volumes && add_image_volumes (bundle, doc, &specs, &n, err) < 0)
     goto out;
   if (n == 0)
     {
@@ -557,7 +678,7 @@ volume_attach (struct vol_store *s, const char *bundle_arg, char **args, size_t 
       ssize_t old = find_mount (mounts, v->dest);
       if (old >= 0)
         jv_arr_remove (mounts, old);
-      struct json_value *m = src ? mount_entry (v->dest, src, v->ro) : NULL;
+      struct json_value *m = src ? mount_entry (v->dest, src, v->ro, v->opts) : NULL;
       if (m == NULL || jv_arr_insert (mounts, mount_insert_index (mounts, v->dest), m) < 0)
         {
           tong_err_set (err, ENOMEM, "attach");

@@ -14,13 +14,13 @@ static const char usage[]
       "\n"
       "Commands:\n"
       "  create [--label K=V]... [NAME]     create a volume (a random name without NAME)\n"
-      "  ls [-q] [--filter F]...            list volumes; F: label=K[=V], dangling=true|false,\n"
-      "                                     name=SUBSTRING\n"
+      "  ls [-q] [--filter F]...            list volumes; F: label=K[=V], label!=K[=V],\n"
+      "                                     dangling=true|false, name=SUBSTRING\n"
       "  inspect NAME...                    print the volumes as a JSON array\n"
       "  rm [-f] NAME...                    remove volumes (refused when in use; -f: a missing\n"
       "                                     one is no error)\n"
-      "  prune [-a|--all] [--filter label=K[=V]]...\n"
-      "                                     remove unused anonymous volumes (all unused: --all)\n"
+      "  prune [-a|--all] [--filter F]...   remove unused anonymous volumes (all unused: --all\n"
+      "                                     or all=true); F: label=K[=V], label!=K[=V], all=B\n"
       "  attach [--create-host-path] [--image-volumes] [--from OTHER_BUNDLE[:ro|:rw]]\n"
       "         BUNDLE [SPEC]...            mount volumes in BUNDLE/config.json; SPEC:\n"
       "                                     NAME:/path[:ro|:rw][:nocopy], /host:/path[:ro|:rw],\n"
@@ -54,7 +54,7 @@ cmd_create (const char *root, int argc, char **argv)
   int c;
   if (labels == NULL)
     return 1;
-  while ((c = getopt_long (argc, argv, "+l:", lo, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, "l:", lo, NULL)) != -1)
     if (c == 'l')
       labels[nl++] = optarg;
     else
@@ -87,8 +87,11 @@ struct filters
 {
   char **labels;
   size_t n_labels;
+  char **not_labels; /* label!=K[=V]: volumes without that label */
+  size_t n_not_labels;
   int dangling; /* -1 any */
   const char *name;
+  bool all; /* prune's all=true: Docker 23's other spelling of --all */
 };
 
 static int
@@ -96,6 +99,12 @@ parse_filter (struct filters *f, const char *text, bool prune, struct tong_err *
 {
   if (strncmp (text, "label=", 6) == 0 && text[6])
     f->labels[f->n_labels++] = (char *)text + 6;
+  else if (strncmp (text, "label!=", 7) == 0 && text[7])
+    f->not_labels[f->n_not_labels++] = (char *)text + 7;
+  else if (prune && (strcmp (text, "all=true") == 0 || strcmp (text, "all=1") == 0))
+    f->all = true;
+  else if (prune && (strcmp (text, "all=false") == 0 || strcmp (text, "all=0") == 0))
+    f->all = false;
   else if (!prune && strcmp (text, "dangling=true") == 0)
     f->dangling = 1;
   else if (!prune && strcmp (text, "dangling=false") == 0)
@@ -104,7 +113,8 @@ parse_filter (struct filters *f, const char *text, bool prune, struct tong_err *
     f->name = text + 5;
   else
     return tong_err_set (err, 0, "invalid filter `%s`: %s", text,
-                         prune ? "label=K[=V]" : "label=K[=V], dangling=true|false or name=S");
+                         prune ? "label=K[=V], label!=K[=V] or all=true|false"
+                               : "label=K[=V], label!=K[=V], dangling=true|false or name=S");
   return 0;
 }
 
@@ -113,6 +123,9 @@ filters_match (const struct vol_store *s, const struct filters *f, const struct 
 {
   for (size_t i = 0; i < f->n_labels; i++)
     if (!vol_label_match (m, f->labels[i]))
+      return false;
+  for (size_t i = 0; i < f->n_not_labels; i++)
+    if (vol_label_match (m, f->not_labels[i]))
       return false;
   if (f->name && strstr (m->name, f->name) == NULL)
     return false;
@@ -130,12 +143,13 @@ cmd_ls (const char *root, int argc, char **argv)
       = { { "quiet", no_argument, NULL, 'q' }, { "filter", required_argument, NULL, 'f' }, { 0 } };
   struct tong_err err = { 0 };
   cleanup_free char **labels = calloc (argc + 1, sizeof (char *));
-  struct filters f = { .labels = labels, .dangling = -1 };
+  cleanup_free char **not_labels = calloc (argc + 1, sizeof (char *));
+  struct filters f = { .labels = labels, .not_labels = not_labels, .dangling = -1 };
   bool quiet = false;
   int c;
-  if (labels == NULL)
+  if (labels == NULL || not_labels == NULL)
     return 1;
-  while ((c = getopt_long (argc, argv, "+qf:", lo, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, "qf:", lo, NULL)) != -1)
     if (c == 'q')
       quiet = true;
     else if (c == 'f')
@@ -238,7 +252,7 @@ cmd_rm (const char *root, int argc, char **argv)
   bool force = false;
   int c;
   static const struct option lo[] = { { "force", no_argument, NULL, 'f' }, { 0 } };
-  while ((c = getopt_long (argc, argv, "+f", lo, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, "f", lo, NULL)) != -1)
     if (c == 'f')
       force = true;
     else
@@ -268,17 +282,17 @@ cmd_rm (const char *root, int argc, char **argv)
 static int
 cmd_prune (const char *root, int argc, char **argv)
 {
-  static const struct option lo[] = { { "all", no_argument, NULL, 'a' },
-                                      { "filter", required_argument, NULL, 'F' },
-                                      { 0 } };
+  static const struct option lo[]
+      = { { "all", no_argument, NULL, 'a' }, { "filter", required_argument, NULL, 'F' }, { 0 } };
   struct tong_err err = { 0 };
   cleanup_free char **labels = calloc (argc + 1, sizeof (char *));
-  struct filters f = { .labels = labels, .dangling = -1 };
+  cleanup_free char **not_labels = calloc (argc + 1, sizeof (char *));
+  struct filters f = { .labels = labels, .not_labels = not_labels, .dangling = -1 };
   bool all = false;
   int c;
-  if (labels == NULL)
+  if (labels == NULL || not_labels == NULL)
     return 1;
-  while ((c = getopt_long (argc, argv, "+aF:", lo, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, "aF:", lo, NULL)) != -1)
     if (c == 'a')
       all = true;
     else if (c == 'F')
@@ -303,7 +317,7 @@ cmd_prune (const char *root, int argc, char **argv)
       struct vol_meta m;
       if (vol_meta_read (&s, *n, &m, NULL) < 0)
         continue;
-      bool pick = (all || m.anonymous) && filters_match (&s, &f, &m)
+      bool pick = (all || f.all || m.anonymous) && filters_match (&s, &f, &m)
                   && vol_live_users (&s, &m, NULL) == 0 && vol_mounted_by (&s, *n) == 0;
       vol_meta_clear (&m);
       if (!pick)
@@ -336,7 +350,9 @@ cmd_attach (const char *root, int argc, char **argv)
   struct attach_opts o = { 0 };
   struct tong_err err = { 0 };
   int c;
-  while ((c = getopt_long (argc, argv, "+", lo, NULL)) != -1)
+  /* Options anywhere (`attach ./b data:/data --image-volumes`): a SPEC, a
+     BUNDLE or a volume name never starts with `-`.  */
+  while ((c = getopt_long (argc, argv, "", lo, NULL)) != -1)
     switch (c)
       {
       case OPT_CREATE:
@@ -410,7 +426,10 @@ main (int argc, char **argv)
   const char *cmd = argv[optind];
   argc -= optind;
   argv += optind;
-  optind = 1;
+  /* 0, not 1: glibc then starts afresh, forgetting the "+" (stop at the
+     command) of the parse above, so the command's options may follow its
+     arguments.  */
+  optind = 0;
   for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
     if (strcmp (cmd, cmds[i].name) == 0)
       return cmds[i].fn (root, argc, argv);

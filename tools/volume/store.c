@@ -371,12 +371,15 @@ vol_remove (const struct vol_store *s, const char *name, struct tong_err *err)
   cleanup_strv char **live = NULL;
   size_t n = vol_live_users (s, &m, &live);
   vol_meta_clear (&m);
+  /* Docker's words ("remove NAME: volume is in use - [IDs]"): scripts
+     match them.  */
   if (n)
-    return tong_err_set (err, 0, "volume `%s` is in use by %s%s", name,
+    return tong_err_set (err, 0, "remove %s: volume is in use - [%s%s]", name,
                          live && live[0] ? live[0] : "a bundle", n > 1 ? " and others" : "");
   pid_t pid = vol_mounted_by (s, name);
   if (pid > 0)
-    return tong_err_set (err, 0, "volume `%s` is in use: mounted in the mount namespace of pid %d",
+    return tong_err_set (err, 0,
+                         "remove %s: volume is in use - [mounted in the mount namespace of pid %d]",
                          name, (int)pid);
   /* The meta file first: a half-removed volume is then no volume at all.  */
   char path[PATH_MAX];

@@ -108,6 +108,13 @@ struct vspec
   char *dest; /* normalized container path.  */
   bool ro;
   bool nocopy;
+  /* ANON from --image-volumes over tong-image's own anonymous volume: the
+     directory it seeded (BUNDLE/volumes/ID), copied up instead of the
+     rootfs's (now empty) mount point.  */
+  char *seed;
+  /* BIND from --from: the other bundle's mount options (ro/rw are set
+     from RO); NULL: rbind, rprivate.  */
+  struct json_value *opts;
 };
 
 int vspec_parse (const char *text, struct vspec *out, struct tong_err *err);
