@@ -386,22 +386,43 @@ cgroup_init (struct tong_cgroup *cg, const char *cgroups_path, const char *id, b
         return -1;
       cleanup_free char *slice = NULL;
       int r = cg_systemd_expand_slice (sp.slice, &slice, err);
-      if (r == 0 && asprintf (&spath, "%s/%s", slice, sp.unit) < 0)
+      if (r == 0 && asprintf (&spath, "%s/%s", strcmp (slice, "/") ? slice : "", sp.unit) < 0)
         r = tong_err_set (err, ENOMEM, "cgroup");
-      cg_systemd_path_free (&sp);
+      if (r == 0 && strcmp (sp.unit + strlen (sp.unit) - 6, ".slice") == 0)
+        r = tong_err_set (err, 0,
+                          "linux.cgroupsPath: \"%s\": a slice as the container's own unit is "
+                          "not supported; name a scope (\"slice:prefix:name\")",
+                          cgroups_path);
       if (r < 0)
-        return -1;
+        {
+          cg_systemd_path_free (&sp);
+          return -1;
+        }
       /* Without systemd as PID 1 there is nobody to own the scope.  */
       cleanup_free char *comm = NULL;
       if (read_file ("/proc/1/comm", &comm, NULL, NULL) < 0 || strncmp (comm, "systemd", 7) != 0)
-        return tong_err_set (err, 0,
-                             "--systemd-cgroup: systemd is not PID 1 on this host, so it cannot "
-                             "manage the cgroup %s; use the cgroupfs driver (no "
-                             "--systemd-cgroup)",
-                             spath);
-      return tong_err_set (err, 0,
-                           "--systemd-cgroup: this build of tong has no systemd D-Bus client "
-                           "yet; use the cgroupfs driver (no --systemd-cgroup)");
+        {
+          cg_systemd_path_free (&sp);
+          return tong_err_set (err, 0,
+                               "--systemd-cgroup: systemd is not PID 1 on this host, so it "
+                               "cannot manage the cgroup %s; use the cgroupfs driver (no "
+                               "--systemd-cgroup)",
+                               spath);
+        }
+      cg->sd_unit = steal_pointer (&sp.unit);
+      cg->sd_slice = steal_pointer (&sp.slice);
+      cg->sd_name = steal_pointer (&sp.name);
+      cg_systemd_path_free (&sp);
+      /* systemd puts the scope at the same place in every hierarchy.  */
+      if (cg->mode == CG_MODE_V2 || cg->mode == CG_MODE_HYBRID)
+        {
+          cg->path = strdup (spath);
+          cg->v2_root = cg->mode == CG_MODE_V2 ? CG_ROOT : CG_UNIFIED;
+          if (cg->path == NULL)
+            return tong_err_set (err, ENOMEM, "cgroup");
+        }
+      cg->driver = &cgroup_driver_systemd;
+      return cg->mode == CG_MODE_V2 ? 0 : cg_v1_init (cg, spath, err);
     }
   if (check_path (path, err) < 0)
     return -1;
@@ -426,13 +447,17 @@ void
 cgroup_clear (struct tong_cgroup *cg)
 {
   free (cg->path);
+  free (cg->sd_unit);
+  free (cg->sd_slice);
+  free (cg->sd_name);
   for (size_t i = 0; i < sizeof cg->v1_mount / sizeof cg->v1_mount[0]; i++)
     free (cg->v1_mount[i]);
   memset (cg, 0, sizeof *cg);
 }
 
 /* The state keeps the resolved directories, one a line: the unified one
-   first ("" when none), then the v1 ones as INDEX=DIR.  The caller of a later
+   first ("" when none), then the v1 ones as INDEX=DIR, then the systemd unit
+   as unit=NAME (--systemd-cgroup).  The caller of a later
    command may sit in another cgroup, so nothing is recomputed.  */
 char *
 cgroup_serialize (const struct tong_cgroup *cg)
@@ -443,6 +468,8 @@ cgroup_serialize (const struct tong_cgroup *cg)
       cap += strlen (cg->v1_mount[i]) + 8;
   if (cg->path)
     cap += strlen (cg->path) + 64;
+  if (cg->sd_unit)
+    cap += strlen (cg->sd_unit) + 8;
   char *s = malloc (cap);
   if (s == NULL)
     return NULL;
@@ -451,6 +478,8 @@ cgroup_serialize (const struct tong_cgroup *cg)
   for (size_t i = 0; i < 16; i++)
     if (cg->v1_mount[i])
       n += snprintf (s + n, cap - n, "%zu=%s\n", i, cg->v1_mount[i]);
+  if (cg->sd_unit)
+    snprintf (s + n, cap - n, "unit=%s\n", cg->sd_unit);
   return s;
 }
 
@@ -485,12 +514,24 @@ cgroup_open (struct tong_cgroup *cg, const char *state_path, struct tong_err *er
       next = strchr (line, '\n');
       if (next)
         *next++ = '\0';
+      if (strncmp (line, "unit=", 5) == 0)
+        {
+          free (cg->sd_unit);
+          cg->sd_unit = strdup (line + 5);
+          continue;
+        }
       char *eq = strchr (line, '=');
       int idx = atoi (line);
       if (eq && idx >= 0 && idx < 16)
         cg->v1_mount[idx] = strdup (eq + 1);
     }
   cg->driver = cg->mode == CG_MODE_V2 ? &cgroup_driver_v2 : &cgroup_driver_v1;
+  if (cg->sd_unit)
+    {
+      /* The scope exists since create: joins (exec) go through cgroupfs.  */
+      cg->driver = &cgroup_driver_systemd;
+      cg->sd_started = true;
+    }
   return 0;
 }
 

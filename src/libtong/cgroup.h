@@ -5,7 +5,9 @@
    driver interface with one file per driver does the work:
      cgroup_v1.c     v1 controllers (and, on hybrid, the unified placement)
      cgroup_v2.c     the unified hierarchy
-     cgroup_systemd.c  "slice:prefix:name" paths and unit names
+     cgroup_systemd.c  --systemd-cgroup: "slice:prefix:name" paths, unit
+                     names, and a transient scope asked of systemd over D-Bus
+                     (dbus.c), whose cgroup the v1/v2 drivers then fill
    cgroup_res.c parses linux.resources once into struct cg_resources, so the
    drivers, `update` and the unit tests share one typed view of it;
    cgroup_devices.c holds the device rules (defaults, config order), which v1
@@ -214,6 +216,14 @@ struct tong_cgroup
   const char *v2_root;
   /* v2: the counter of oom_kill seen last (oom_check).  */
   uint64_t oom_kills;
+  /* --systemd-cgroup: the scope unit, its slice, whether systemd has made
+     it yet (it needs the container's pid: at enter), and the resources
+     create was given, for the unit's properties.  */
+  char *sd_unit, *sd_slice, *sd_name;
+  bool sd_started;
+  const struct cg_resources *sd_res;
+  /* The config (linux.devices), for the device rules as unit properties.  */
+  const struct oci_config *sd_config;
 };
 
 enum cgroup_mode cgroup_mode (void);
@@ -259,6 +269,22 @@ int cg_systemd_parse (const char *cgroups_path, const char *id, struct cg_system
 void cg_systemd_path_free (struct cg_systemd_path *p);
 /* "a-b.slice" -> "/a.slice/a-b.slice".  */
 int cg_systemd_expand_slice (const char *slice, char **out, struct tong_err *err);
+
+extern const struct cgroup_driver cgroup_driver_systemd;
+struct dbus_buf;
+/* The body of StartTransientUnit ("ssa(sv)a(sa(sv))") for UNIT in SLICE
+   holding PID, with R's limits as unit properties (MODE picks the v1 or v2
+   names) and DEVICES (may be NULL) as DevicePolicy/DeviceAllow when systemd
+   can express them all; also used by the unit tests.  */
+int cg_systemd_start_body (const char *unit, const char *slice, const char *desc, pid_t pid,
+                           const struct cg_resources *r, enum cgroup_mode mode,
+                           const struct cg_device_rule *devices, size_t n_devices,
+                           struct dbus_buf *body, struct tong_err *err);
+/* R's limits as a(sv) properties (SetUnitProperties on update).  */
+int cg_systemd_resource_props (struct dbus_buf *b, const struct cg_resources *r,
+                               enum cgroup_mode mode, struct tong_err *err);
+/* "0-2,4" -> the little-endian bit mask systemd takes for AllowedCPUs.  */
+int cg_systemd_cpumask (const char *list, uint8_t **out, size_t *n, struct tong_err *err);
 
 /* "INDEX=DIR" lines for the state (cgroup_open reads them back).  */
 char *cgroup_serialize (const struct tong_cgroup *cg);

@@ -109,7 +109,8 @@ write_linux (struct json_writer *w)
         json_w_str (w, name);
     }
   json_w_arr_end (w);
-  /* The cgroupfs drivers (v1 and hybrid, v2); no systemd D-Bus client.  */
+  /* The cgroupfs drivers (v1 and hybrid, v2) and the systemd one (system
+     manager only: no user manager for rootless).  */
   json_w_key (w, "cgroup");
   json_w_obj_begin (w);
   const struct
@@ -118,7 +119,7 @@ write_linux (struct json_writer *w)
     bool on;
   } cgroup_keys[] = { { "v1", true },
                       { "v2", true },
-                      { "systemd", false },
+                      { "systemd", true },
                       { "systemdUser", false },
                       { "rdma", true } };
   for (size_t i = 0; i < sizeof cgroup_keys / sizeof cgroup_keys[0]; i++)

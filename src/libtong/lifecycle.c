@@ -332,6 +332,7 @@ do_create (struct tong_ctx *ctx, const struct tong_create_opts *o, bool for_run,
   if ((listen_fd = make_exec_listener (dirfd, statedir, err)) < 0)
     goto out;
   cr->cg_made = true;
+  cr->cg.sd_config = c;
   if (cgroup_create (&cr->cg, &cr->res, err) < 0)
     {
       /* The "none" case: a hierarchy we may not write (rootless without

@@ -107,6 +107,26 @@ t_bad_device() {
   assert_clean "an unknown device type: nothing left"
 }
 
+# --systemd-cgroup where systemd is not PID 1 (this host): the clear error,
+# naming the cgroup systemd would have made; a bad path before that.
+t_systemd_not_pid1() {
+  if [ "$(cat /proc/1/comm)" = systemd ]; then
+    _pass "systemd is PID 1 here: tests/integration/t-vm-systemd.sh covers the driver"
+    return
+  fi
+  make_bundle "$B" || return
+  cfg "$B" '.linux.cgroupsPath = "tong-a.slice:tong:x1"' || return
+  tong --systemd-cgroup create --bundle "$B" "$ID"
+  assert_exit "create exits 1" 1 || return
+  assert_contains "the error says why" "$ERR" "systemd is not PID 1"
+  assert_contains "the error names the cgroup" "$ERR" "/tong.slice/tong-a.slice/tong-x1.scope"
+  assert_clean "nothing left"
+  cfg "$B" '.linux.cgroupsPath = "/abs/path"' || return
+  tong --systemd-cgroup create --bundle "$B" "$ID"
+  assert_contains "a cgroupfs path is refused" "$ERR" "slice:prefix:name"
+  assert_clean "nothing left after the bad path"
+}
+
 run_test "invalid JSON" t_invalid_json
 run_test "wrong type" t_wrong_type
 run_test "wrong nested type" t_wrong_type_nested
@@ -122,3 +142,4 @@ run_test "no root" t_no_root
 run_test "mount without destination" t_mount_without_destination
 run_test "missing bind source" t_bad_mount_source
 run_test "bad device" t_bad_device
+run_test "systemd-cgroup without systemd" t_systemd_not_pid1
