@@ -12,7 +12,7 @@
 #   ENGINE_TIMEOUT=s bound on one engine command (default 60)
 #   ENGINE_LOG=file  log every runtime call (argv) to FILE, through a
 #                    wrapper script around $TONG
-#   TONG_TEST_TMP=d  where the temp dir goes (default /tmp)
+#   (the temp dir is always /tmp/te-ENGINE.XXXXXX: short socket paths)
 #   ENGINE_KEEP=1    keep the temp dir (daemon logs) after the run
 #
 # Isolation: the script re-runs itself as pid 1 of new pid, network and
@@ -159,7 +159,12 @@ for d in $PRIVATE_RUN_DIRS; do
   }
 done
 
-TMP=$(mktemp -d "${TONG_TEST_TMP:-/tmp}/tong-engine-$ENGINE.XXXXXX")
+# Directly under /tmp, whatever TONG_TEST_TMP says: conmon's attach and
+# control sockets live below podman's run root, and a unix socket path
+# longer than sun_path (108 bytes) made every podman run wait for its
+# attach timeout (a 28 s script took over 7 minutes under run-all's longer
+# temp dir).
+TMP=$(mktemp -d "/tmp/te-$ENGINE.XXXXXX")
 chmod 0755 "$TMP"
 FAILED=0
 DAEMON_PIDS=()
