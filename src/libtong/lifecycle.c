@@ -351,8 +351,13 @@ do_create (struct tong_ctx *ctx, const struct tong_create_opts *o, bool for_run,
           copy.n_devices = 0;
           only_devices = !cg_resources_any (&copy);
         }
-      if (!denied || (cg_resources_any (r) && !only_devices))
+      if (!denied)
         goto out;
+      if (cg_resources_any (r) && !only_devices)
+        {
+          tong_err_wrap (err, "linux.resources: the limits need a cgroup, which cannot be made");
+          goto out;
+        }
       tong_warn ("no cgroup for the container (%s); it runs without one", err->msg);
       struct tong_err ignore;
       if (cr->cg.created)

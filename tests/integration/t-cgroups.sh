@@ -435,7 +435,36 @@ t_blkio() {
   fi
 }
 
+# The "none" case: a read-only cgroupfs (here: remounted read-only in a mount
+# namespace of the test's own, the host's stays as it is).
+ro_cgroup_tong() { # ARGS...: run tong with every cgroup mount read-only
+  unshare -m --propagation private sh -c '
+    for d in $(findmnt -rn -t cgroup,cgroup2 -o TARGET); do
+      mount -o remount,bind,ro "$d" || exit 99
+    done
+    exec "$@"' sh timeout -k 5 "$TEST_TIMEOUT" "$TONG" --root "$ROOT" "$@" >"$T/ro.out" 2>"$T/ro.err" </dev/null
+  RC=$?
+  OUT=$(cat "$T/ro.out")
+  ERR=$(cat "$T/ro.err")
+}
+
+t_none() {
+  make_bundle "$B" /bin/tinit echo no-cgroup || return
+  cfg "$B" 'del(.linux.resources)' || return
+  ro_cgroup_tong run --bundle "$B" "$ID"
+  assert_ok "a container that asks for no limit runs on a read-only cgroupfs" || return
+  assert_contains "it ran" "$OUT" "no-cgroup"
+  assert_eq "with one warning" "$(grep -c 'no cgroup for the container' <<<"$ERR")" 1
+  res '{"pids":{"limit":10}}'
+  ro_cgroup_tong run --bundle "$B" "$ID"
+  assert_fails "a container with a limit is refused there"
+  assert_contains "the refusal names linux.resources" "$ERR" "linux.resources"
+  assert_contains "and says why" "$ERR" "Read-only file system"
+  assert_clean "nothing left"
+}
+
 run_test "memory limits" t_memory
+run_test "no cgroup on a read-only cgroupfs" t_none
 run_test "memory knobs" t_memory_knobs
 run_test "oom kill and events" t_oom
 run_test "cpu and cpuset" t_cpu
