@@ -3,7 +3,13 @@
 # uncompressed vmlinux.  Needs CACHE and fail(); sets KDIR and KERNEL.
 # ---- the kernel: Debian's, cached ---------------------------------------------
 mkdir -p "$CACHE" || fail "cannot make $CACHE"
-pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -n 1)
+kpkg() { apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -n 1; }
+pkg=$(kpkg)
+if [ -z "$pkg" ] && ! ls -d "$CACHE"/linux-image-*/ >/dev/null 2>&1; then
+  # A machine whose packages were all there already never ran apt-get update.
+  apt-get update -q >/dev/null 2>&1 </dev/null
+  pkg=$(kpkg)
+fi
 if [ -z "$pkg" ]; then
   # No apt lists: use whatever kernel the cache already has.
   pkg=$(ls -d "$CACHE"/linux-image-*/ 2>/dev/null | head -n 1 | xargs -r basename)
