@@ -565,13 +565,13 @@ cgroup_enter (struct tong_cgroup *cg, pid_t pid, struct tong_err *err)
 }
 
 int
-cgroup_set (struct tong_cgroup *cg, const struct oci_config *c, const struct cg_resources *r,
-            bool update, struct tong_err *err)
+cgroup_set (struct tong_cgroup *cg, const struct cg_resources *r, bool update,
+            struct tong_err *err)
 {
   cleanup_free struct cg_device_rule *rules = NULL;
   size_t n = 0;
   /* update leaves the device rules alone unless it names some.  */
-  if ((!update || r->has_devices) && cg_device_rules (c, r, &rules, &n, err) < 0)
+  if ((!update || r->has_devices) && cg_device_rules (r, &rules, &n, err) < 0)
     return -1;
   if (update && !r->has_devices)
     n = 0;

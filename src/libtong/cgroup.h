@@ -148,8 +148,9 @@ struct cg_resources
 int cg_resources_parse (const struct json_value *v, const char *path, struct cg_resources *r,
                         struct tong_err *err);
 void cg_resources_free (struct cg_resources *r);
-/* Anything at all requested?  */
+/* Anything at all requested?  And anything besides device rules?  */
 bool cg_resources_any (const struct cg_resources *r);
+bool cg_resources_any_but_devices (const struct cg_resources *r);
 /* Overlay SRC's set fields onto DST (update): DST keeps what SRC lacks.  */
 int cg_resources_merge (struct cg_resources *dst, const struct cg_resources *src,
                         struct tong_err *err);
@@ -167,9 +168,9 @@ int cg_swap_v2 (int64_t swap, int64_t limit, int64_t *out, const char *path, str
 
 /* The device rules a container gets: deny all, the config's rules in
    order, the implicit ones runc adds (mknod, null, zero, full, tty, urandom,
-   random, console, ptmx, pts, tun).  C may be NULL.  */
-int cg_device_rules (const struct oci_config *c, const struct cg_resources *r,
-                     struct cg_device_rule **out, size_t *n, struct tong_err *err);
+   random, console, ptmx, pts, tun).  R may be NULL.  */
+int cg_device_rules (const struct cg_resources *r, struct cg_device_rule **out, size_t *n,
+                     struct tong_err *err);
 /* "c 1:3 rwm" / "a *:* rwm".  */
 void cg_device_rule_format (const struct cg_device_rule *d, char *buf, size_t len);
 
@@ -222,8 +223,6 @@ struct tong_cgroup
   char *sd_unit, *sd_slice, *sd_name;
   bool sd_started;
   const struct cg_resources *sd_res;
-  /* The config (linux.devices), for the device rules as unit properties.  */
-  const struct oci_config *sd_config;
 };
 
 enum cgroup_mode cgroup_mode (void);
@@ -245,8 +244,8 @@ int cgroup_check (const struct tong_cgroup *cg, const struct cg_resources *r,
 /* Driver entry points.  */
 int cgroup_create (struct tong_cgroup *cg, const struct cg_resources *r, struct tong_err *err);
 int cgroup_enter (struct tong_cgroup *cg, pid_t pid, struct tong_err *err);
-int cgroup_set (struct tong_cgroup *cg, const struct oci_config *c, const struct cg_resources *r,
-                bool update, struct tong_err *err);
+int cgroup_set (struct tong_cgroup *cg, const struct cg_resources *r, bool update,
+                struct tong_err *err);
 int cgroup_freeze (struct tong_cgroup *cg, bool frozen, struct tong_err *err);
 int cgroup_frozen (struct tong_cgroup *cg);
 int cgroup_pids (struct tong_cgroup *cg, pid_t **out, size_t *n, struct tong_err *err);

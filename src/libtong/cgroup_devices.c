@@ -29,13 +29,12 @@ static const struct cg_device_rule default_rules[] = {
 };
 
 int
-cg_device_rules (const struct oci_config *c, const struct cg_resources *r,
-                 struct cg_device_rule **out, size_t *n, struct tong_err *err)
+cg_device_rules (const struct cg_resources *r, struct cg_device_rule **out, size_t *n,
+                 struct tong_err *err)
 {
   size_t nd = sizeof default_rules / sizeof default_rules[0];
   /* linux.devices get no implicit rule, as with runc: engines list
      allow rules for the devices they add (docker --device does).  */
-  (void) c;
   size_t total = nd + (r ? r->n_devices : 0);
   struct cg_device_rule *v = calloc (total, sizeof *v);
   if (v == NULL)

@@ -466,6 +466,16 @@ cg_resources_any (const struct cg_resources *r)
   return memcmp (r, &zero, sizeof zero) != 0;
 }
 
+bool
+cg_resources_any_but_devices (const struct cg_resources *r)
+{
+  struct cg_resources copy = *r;
+  copy.has_devices = false;
+  copy.devices = NULL;
+  copy.n_devices = 0;
+  return cg_resources_any (&copy);
+}
+
 /* Copy SRC's set scalars over DST's.  */
 #define MERGE(field)                                                                             \
   do                                                                                             \

@@ -581,7 +581,7 @@ sd_start (struct tong_cgroup *cg, pid_t pid, struct tong_err *err)
   const struct cg_resources *res = cg->sd_res ? cg->sd_res : &none;
   cleanup_free struct cg_device_rule *rules = NULL;
   size_t n = 0;
-  if (cg_device_rules (cg->sd_config, res, &rules, &n, err) < 0
+  if (cg_device_rules (res, &rules, &n, err) < 0
       || cg_systemd_start_body (cg->sd_unit, cg->sd_slice, desc, pid, res, cg->mode, rules, n,
                                 &body, err)
              < 0)

@@ -332,7 +332,6 @@ do_create (struct tong_ctx *ctx, const struct tong_create_opts *o, bool for_run,
   if ((listen_fd = make_exec_listener (dirfd, statedir, err)) < 0)
     goto out;
   cr->cg_made = true;
-  cr->cg.sd_config = c;
   if (cgroup_create (&cr->cg, &cr->res, err) < 0)
     {
       /* The "none" case: a hierarchy we may not write (rootless without
@@ -340,20 +339,11 @@ do_create (struct tong_ctx *ctx, const struct tong_create_opts *o, bool for_run,
          for no limit.  Device rules cannot be applied by a rootless runtime
          anyway, as with runc.  */
       int e = err->errnum;
-      bool denied = e == EACCES || e == EPERM || e == EROFS;
-      struct cg_resources *r = &cr->res;
-      bool only_devices = geteuid () != 0 && r->has_devices;
-      if (only_devices)
-        {
-          struct cg_resources copy = *r;
-          copy.has_devices = false;
-          copy.devices = NULL;
-          copy.n_devices = 0;
-          only_devices = !cg_resources_any (&copy);
-        }
-      if (!denied)
+      if (e != EACCES && e != EPERM && e != EROFS)
         goto out;
-      if (cg_resources_any (r) && !only_devices)
+      bool asks = geteuid () == 0 ? cg_resources_any (&cr->res)
+                                  : cg_resources_any_but_devices (&cr->res);
+      if (asks)
         {
           tong_err_wrap (err, "linux.resources: the limits need a cgroup, which cannot be made");
           goto out;
@@ -537,7 +527,7 @@ do_create (struct tong_ctx *ctx, const struct tong_create_opts *o, bool for_run,
           /* The limits apply once setup is done (as runc): the runtime's own
              setup needs no room inside them, and mknod of the config's
              devices is not yet filtered.  */
-          if (cr->cg_made && cgroup_set (&cr->cg, c, &cr->res, false, err) < 0)
+          if (cr->cg_made && cgroup_set (&cr->cg, &cr->res, false, err) < 0)
             break;
           timing_log ("cgroup resources", &t);
           ret = 0;

@@ -216,7 +216,6 @@ tong_update (struct tong_ctx *ctx, const char *id, const struct tong_update_opts
   int ret = -1;
   struct json_value *doc = NULL;
   struct cg_resources r = { 0 };
-  struct oci_config *c = NULL;
   if (st.status == TONG_STATUS_STOPPED)
     {
       tong_err_set (err, 0, "container `%s` is not running", id);
@@ -235,11 +234,8 @@ tong_update (struct tong_ctx *ctx, const char *id, const struct tong_update_opts
   /* Flags win over the JSON, as runc applies them after it.  */
   if (cg_resources_merge (&r, &flags, err) < 0)
     goto out;
-  if (r.has_devices && state_load_config (dirfd, st.bundle, &c, err) < 0)
-    goto out;
-  ret = cgroup_set (&cg, c, &r, true, err);
+  ret = cgroup_set (&cg, &r, true, err);
 out:
-  oci_config_free (c);
   json_free (doc);
   cg_resources_free (&r);
   cg_resources_free (&flags);

@@ -150,7 +150,7 @@ test_devices (void)
          &r, &err);
   struct cg_device_rule *rules = NULL;
   size_t n = 0;
-  UNIT_CHECK (cg_device_rules (NULL, &r, &rules, &n, &err) == 0, "device rules", "%s", err.msg);
+  UNIT_CHECK (cg_device_rules (&r, &rules, &n, &err) == 0, "device rules", "%s", err.msg);
   char buf[64];
   cg_device_rule_format (&rules[0], buf, sizeof buf);
   UNIT_STREQ (buf, "a *:* rwm", "first rule: deny all");

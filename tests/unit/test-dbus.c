@@ -287,7 +287,7 @@ test_devices (void)
   struct cg_device_rule *rules = NULL;
   size_t n = 0;
   struct dbus_buf b;
-  int r = cg_device_rules (NULL, &res, &rules, &n, &err);
+  int r = cg_device_rules (&res, &rules, &n, &err);
   if (r == 0)
     r = cg_systemd_start_body ("a.scope", "system.slice", "d", 1, NULL, CG_MODE_V2, rules, n, &b,
                                &err);
@@ -304,7 +304,7 @@ test_devices (void)
   free (rules);
   /* A deny of one device cannot be said to systemd: nothing is sent.  */
   cfg[1].allow = false;
-  r = cg_device_rules (NULL, &res, &rules, &n, &err);
+  r = cg_device_rules (&res, &rules, &n, &err);
   if (r == 0)
     r = cg_systemd_start_body ("a.scope", "system.slice", "d", 1, NULL, CG_MODE_V2, rules, n, &b,
                                &err);

@@ -13,54 +13,7 @@
 #include <unistd.h>
 #include "cleanup.h"
 #include "fileutil.h"
-
-#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-struct mount_def
-{
-  const char *destination, *type, *source;
-  const char *options[8];
-};
-
-/* The same as `tong spec` (src/libtong/spec.c).  */
-static const struct mount_def default_mounts[] = {
-  { "/proc", "proc", "proc", { NULL } },
-  { "/dev", "tmpfs", "tmpfs", { "nosuid", "strictatime", "mode=755", "size=65536k", NULL } },
-  { "/dev/pts",
-    "devpts",
-    "devpts",
-    { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5", NULL } },
-  { "/dev/shm", "tmpfs", "shm", { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL } },
-  { "/dev/mqueue", "mqueue", "mqueue", { "nosuid", "noexec", "nodev", NULL } },
-  { "/sys", "sysfs", "sysfs", { "nosuid", "noexec", "nodev", "ro", NULL } },
-  { "/sys/fs/cgroup", "cgroup", "cgroup", { "nosuid", "noexec", "nodev", "relatime", "ro", NULL } },
-};
-static const char *const default_caps[]
-    = { "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE", NULL };
-static const char *const masked_paths[] = { "/proc/acpi",
-                                            "/proc/asound",
-                                            "/proc/kcore",
-                                            "/proc/keys",
-                                            "/proc/latency_stats",
-                                            "/proc/timer_list",
-                                            "/proc/timer_stats",
-                                            "/proc/sched_debug",
-                                            "/sys/firmware",
-                                            "/proc/scsi",
-                                            "/sys/devices/virtual/tpm",
-                                            NULL };
-static const char *const readonly_paths[]
-    = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL };
-
-static void
-write_strv (struct json_writer *w, const char *key, const char *const *v)
-{
-  json_w_key (w, key);
-  json_w_arr_begin (w);
-  for (; *v; v++)
-    json_w_str (w, *v);
-  json_w_arr_end (w);
-}
+#include "ocidefault.h"
 
 /* A file of the rootfs, resolved inside it (symlinks cannot lead out).  */
 static int
@@ -248,7 +201,7 @@ build_env (const struct json_value *cfg, const struct unpack_opts *o, size_t *n)
         env[len++] = o->env[i];
     }
   if (!env_has (env, len, "PATH="))
-    env[len++] = DEFAULT_PATH;
+    env[len++] = OCIDEF_PATH;
   if (o->tty && !env_has (env, len, "TERM="))
     env[len++] = "TERM=xterm";
   *n = len;
@@ -332,21 +285,6 @@ write_annotations (struct json_writer *w, const struct image *img)
   json_w_obj_end (w);
 }
 
-static void
-write_mount (struct json_writer *w, const struct mount_def *m)
-{
-  json_w_obj_begin (w);
-  json_w_key (w, "destination");
-  json_w_str (w, m->destination);
-  json_w_key (w, "type");
-  json_w_str (w, m->type);
-  json_w_key (w, "source");
-  json_w_str (w, m->source);
-  if (m->options[0])
-    write_strv (w, "options", m->options);
-  json_w_obj_end (w);
-}
-
 int
 bundle_write_config (int bundle_fd, int rootfs_fd, const struct image *img,
                      const struct unpack_opts *o, struct tong_err *err)
@@ -423,39 +361,12 @@ bundle_write_config (int bundle_fd, int rootfs_fd, const struct image *img,
   json_w_arr_end (w);
   json_w_key (w, "cwd");
   json_w_str (w, cwd);
-  json_w_key (w, "capabilities");
-  json_w_obj_begin (w);
-  write_strv (w, "bounding", default_caps);
-  write_strv (w, "effective", default_caps);
-  write_strv (w, "permitted", default_caps);
+  ocidef_write_process_defaults (w);
   json_w_obj_end (w);
-  json_w_key (w, "rlimits");
-  json_w_arr_begin (w);
-  json_w_obj_begin (w);
-  json_w_key (w, "type");
-  json_w_str (w, "RLIMIT_NOFILE");
-  json_w_key (w, "hard");
-  json_w_uint (w, 1024);
-  json_w_key (w, "soft");
-  json_w_uint (w, 1024);
-  json_w_obj_end (w);
-  json_w_arr_end (w);
-  json_w_key (w, "noNewPrivileges");
-  json_w_bool (w, true);
-  json_w_obj_end (w);
-  json_w_key (w, "root");
-  json_w_obj_begin (w);
-  json_w_key (w, "path");
-  json_w_str (w, "rootfs");
-  json_w_key (w, "readonly");
-  json_w_bool (w, true);
-  json_w_obj_end (w);
-  json_w_key (w, "hostname");
-  json_w_str (w, "tong");
+  ocidef_write_root_hostname (w);
   json_w_key (w, "mounts");
   json_w_arr_begin (w);
-  for (size_t i = 0; i < sizeof default_mounts / sizeof default_mounts[0]; i++)
-    write_mount (w, &default_mounts[i]);
+  ocidef_write_mounts (w, false);
   const struct json_value *vols = json_get (cfg, "Volumes");
   bool tmpfs = o->volumes && strcmp (o->volumes, "tmpfs") == 0;
   bool anon = o->volumes && strcmp (o->volumes, "anonymous") == 0;
@@ -465,44 +376,17 @@ bundle_write_config (int bundle_fd, int rootfs_fd, const struct image *img,
       char id[16], source[32];
       volume_id (vols->u.object.keys[i], id);
       snprintf (source, sizeof source, "volumes/%s", id);
-      struct mount_def t
-          = { vols->u.object.keys[i], "tmpfs", "tmpfs", { "nosuid", "nodev", "mode=755", NULL } };
+      static const char *const tmpfs_opts[] = { "nosuid", "nodev", "mode=755", NULL };
+      static const char *const bind_opts[] = { "rbind", "rprivate", NULL };
       /* A relative source: the runtime resolves it in the bundle.  */
-      struct mount_def b
-          = { vols->u.object.keys[i], "bind", source, { "rbind", "rprivate", NULL } };
-      write_mount (w, tmpfs ? &t : &b);
+      if (tmpfs)
+        ocidef_write_mount (w, vols->u.object.keys[i], "tmpfs", "tmpfs", tmpfs_opts);
+      else
+        ocidef_write_mount (w, vols->u.object.keys[i], "bind", source, bind_opts);
     }
   json_w_arr_end (w);
   write_annotations (w, img);
-  json_w_key (w, "linux");
-  json_w_obj_begin (w);
-  /* As tong spec: no device but the runtime's defaults.  */
-  json_w_key (w, "resources");
-  json_w_obj_begin (w);
-  json_w_key (w, "devices");
-  json_w_arr_begin (w);
-  json_w_obj_begin (w);
-  json_w_key (w, "allow");
-  json_w_bool (w, false);
-  json_w_key (w, "access");
-  json_w_str (w, "rwm");
-  json_w_obj_end (w);
-  json_w_arr_end (w);
-  json_w_obj_end (w);
-  json_w_key (w, "namespaces");
-  json_w_arr_begin (w);
-  static const char *const namespaces[] = { "pid", "network", "ipc", "uts", "mount", "cgroup" };
-  for (size_t i = 0; i < sizeof namespaces / sizeof namespaces[0]; i++)
-    {
-      json_w_obj_begin (w);
-      json_w_key (w, "type");
-      json_w_str (w, namespaces[i]);
-      json_w_obj_end (w);
-    }
-  json_w_arr_end (w);
-  write_strv (w, "maskedPaths", masked_paths);
-  write_strv (w, "readonlyPaths", readonly_paths);
-  json_w_obj_end (w);
+  ocidef_write_linux (w, false);
   json_w_obj_end (w);
   cleanup_free char *text = json_writer_finish (w);
   if (text == NULL)
