@@ -1,6 +1,7 @@
 # Sourced by tests/vm/run-*.sh: Debian's kernel, downloaded once (apt-get
 # download, dpkg -x into $CACHE, never installed) and unpacked to an
-# uncompressed vmlinux.  Needs CACHE and fail(); sets KDIR and KERNEL.
+# uncompressed vmlinux.  Needs CACHE and fail(); sets KDIR and KERNEL, and
+# defines vm_boot.
 # ---- the kernel: Debian's, cached ---------------------------------------------
 mkdir -p "$CACHE" || fail "cannot make $CACHE"
 kpkg() { apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -n 1; }
@@ -45,3 +46,27 @@ fi
 KERNEL=$KDIR/vmlinux
 [ "$(head -c 4 "$KERNEL" | od -An -c | tr -d ' ')" = '177ELF' ] || KERNEL=$KDIR/vmlinuz
 
+# vm_boot APPEND: boot $KERNEL with $WORK/initramfs.cpio and the kernel
+# command line APPEND, no network, the serial console to LOG=$WORK/console.log.
+# The VM powers itself off; past $TIMEOUT s it is killed by its pid (QPID,
+# which the caller's exit trap also kills).  Sets start (for the duration).
+vm_boot() {
+  LOG=$WORK/console.log
+  start=$SECONDS
+  qemu-system-x86_64 -machine q35 -accel tcg -smp 2 -m 768 \
+    -display none -monitor none -serial "file:$LOG" -nic none -no-reboot \
+    -kernel "$KERNEL" -initrd "$WORK/initramfs.cpio" -append "$1" \
+    </dev/null >"$WORK/qemu.out" 2>&1 &
+  QPID=$!
+  while kill -0 "$QPID" 2>/dev/null; do
+    if [ $((SECONDS - start)) -ge "$TIMEOUT" ]; then
+      kill -KILL "$QPID" 2>/dev/null
+      break
+    fi
+    sleep 1
+  done
+  wait "$QPID" 2>/dev/null
+  QPID=
+  [ -n "${VM_KEEP_LOG:-}" ] && cp "$LOG" "$VM_KEEP_LOG"
+  return 0
+}

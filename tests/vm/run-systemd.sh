@@ -159,25 +159,7 @@ jq '.process.terminal = false | .process.args = ["/bin/tinit", "sleep", "600"]
 (cd "$IR" && find . | cpio -o -H newc --quiet) >"$WORK/initramfs.cpio" || fail "cpio"
 
 # ---- boot -----------------------------------------------------------------------
-LOG=$WORK/console.log
-start=$SECONDS
-qemu-system-x86_64 -machine q35 -accel tcg -smp 2 -m 768 \
-  -display none -monitor none -serial "file:$LOG" -nic none -no-reboot \
-  -kernel "$KERNEL" -initrd "$WORK/initramfs.cpio" \
-  -append "console=ttyS0 quiet loglevel=1 panic=-1 rdinit=/usr/lib/systemd/systemd $CG_ARGS systemd.unit=tong-vm.service systemd.show_status=0 systemd.log_level=${SD_LOG_LEVEL:-warning} systemd.log_target=kmsg" \
-  </dev/null >"$WORK/qemu.out" 2>&1 &
-QPID=$!
-# Bounded: the unit powers the VM off; past the budget it is killed by its pid.
-while kill -0 "$QPID" 2>/dev/null; do
-  if [ $((SECONDS - start)) -ge "$TIMEOUT" ]; then
-    kill -KILL "$QPID" 2>/dev/null
-    break
-  fi
-  sleep 1
-done
-wait "$QPID" 2>/dev/null
-QPID=
-[ -n "${VM_KEEP_LOG:-}" ] && cp "$LOG" "$VM_KEEP_LOG"
+vm_boot "console=ttyS0 quiet loglevel=1 panic=-1 rdinit=/usr/lib/systemd/systemd $CG_ARGS systemd.unit=tong-vm.service systemd.show_status=0 systemd.log_level=${SD_LOG_LEVEL:-warning} systemd.log_target=kmsg"
 tr -d '\r' <"$LOG" | grep -E "^(ok|not ok) $AREA: " || true
 if ! tr -d '\r' <"$LOG" | grep -q "^# $AREA done"; then
   echo "not ok $AREA: the VM did not finish within ${TIMEOUT}s; console tail:"

@@ -120,25 +120,7 @@ fi
 (cd "$IR" && find . | cpio -o -H newc --quiet) >"$WORK/initramfs.cpio" || fail "cpio"
 
 # ---- boot -----------------------------------------------------------------------
-LOG=$WORK/console.log
-start=$SECONDS
-qemu-system-x86_64 -machine q35 -accel tcg -smp 2 -m 768 \
-  -display none -monitor none -serial "file:$LOG" -nic none -no-reboot \
-  -kernel "$KERNEL" -initrd "$WORK/initramfs.cpio" \
-  -append "console=ttyS0 quiet loglevel=1 cgroup_no_v1=all panic=-1 rdinit=/init" \
-  </dev/null >"$WORK/qemu.out" 2>&1 &
-QPID=$!
-# Bounded: the VM powers itself off; past the budget it is killed by its pid.
-while kill -0 "$QPID" 2>/dev/null; do
-  if [ $((SECONDS - start)) -ge "$TIMEOUT" ]; then
-    kill -KILL "$QPID" 2>/dev/null
-    break
-  fi
-  sleep 1
-done
-wait "$QPID" 2>/dev/null
-QPID=
-[ -n "${VM_KEEP_LOG:-}" ] && cp "$LOG" "$VM_KEEP_LOG"
+vm_boot "console=ttyS0 quiet loglevel=1 cgroup_no_v1=all panic=-1 rdinit=/init"
 if [ "$AREA" = appliance ]; then
   # The example init prints no result lines: check its console here.
   con=$(tr -d '\r' <"$LOG")
