@@ -45,40 +45,31 @@ pidns_inode (pid_t pid, ino_t *ino)
 int
 lifecycle_pids (const struct tong_state *st, pid_t **out, struct tong_err *err)
 {
+  *out = NULL;
+  struct tong_cgroup cg;
+  if (st->cgroup_path && cgroup_open (&cg, st->cgroup_path, NULL) == 0)
+    {
+      /* The cgroup holds every process of the container: init first.  */
+      size_t n = 0;
+      int r = cgroup_pids (&cg, out, &n, err);
+      cgroup_clear (&cg);
+      if (r < 0)
+        return -1;
+      pid_t *p = *out;
+      for (size_t i = 1; i < n; i++)
+        if (p[i] == st->pid)
+          {
+            memmove (p + 1, p, i * sizeof *p);
+            p[0] = st->pid;
+            break;
+          }
+      return (int) n;
+    }
   size_t n = 0, cap = 16;
   pid_t *pids = malloc (cap * sizeof *pids);
   if (pids == NULL)
     return tong_err_set (err, ENOMEM, "pids");
   *out = pids;
-  struct tong_cgroup cg;
-  if (st->cgroup_path && cgroup_open (&cg, st->cgroup_path, NULL) == 0)
-    {
-      /* The cgroup holds every process of the container: init first.  */
-      pid_t *cp = NULL;
-      size_t cn = 0;
-      int r = cgroup_pids (&cg, &cp, &cn, err);
-      cgroup_clear (&cg);
-      if (r < 0)
-        return -1;
-      size_t k = 0;
-      pid_t *np = realloc (pids, (cn + 1) * sizeof *pids);
-      if (np == NULL)
-        {
-          free (cp);
-          return tong_err_set (err, ENOMEM, "pids");
-        }
-      *out = pids = np;
-      bool has_init = false;
-      for (size_t i = 0; i < cn; i++)
-        has_init = has_init || cp[i] == st->pid;
-      if (has_init)
-        pids[k++] = st->pid;
-      for (size_t i = 0; i < cn; i++)
-        if (cp[i] != st->pid)
-          pids[k++] = cp[i];
-      free (cp);
-      return (int) k;
-    }
   if (st->status == TONG_STATUS_STOPPED)
     return 0;
   pids[n++] = st->pid;
